@@ -1,0 +1,47 @@
+# Every target installs what it needs: a fresh clone runs `make demo` or `make test` directly.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+export CANVAS_NO_UPDATE_CHECK := 1
+unexport DATABASE_URL
+
+.PHONY: install browser-deps lint typecheck validate unit test demo bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's chromium for the browser tests (root on CI; apt-get only when missing).
+browser-deps:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy twilio_sms_mms devtools tests
+
+validate: $(STAMP)
+	$(VENV)/bin/canvas validate-manifest twilio_sms_mms
+	$(VENV)/bin/canvas validate twilio_sms_mms
+
+unit: $(STAMP)
+	$(PY) -m pytest -q -m "not runner and not browser"
+
+test: $(STAMP) browser-deps lint typecheck validate
+	$(PY) -m pytest -q
+
+demo: $(STAMP)
+	$(PY) -m devtools.demo
+
+bench: $(STAMP)
+	$(PY) -m devtools.bench
+
+clean:
+	rm -rf $(VENV) .stack .pytest_cache .mypy_cache .ruff_cache

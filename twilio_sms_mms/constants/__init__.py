@@ -1,0 +1,1 @@
+"""Names and limits shared by the plugin's modules."""

@@ -1,0 +1,31 @@
+"""Variable names, routes and limits of the plugin."""
+
+PLUGIN_NAME = "twilio_sms_mms"
+ROUTE_PREFIX = f"/plugin-io/api/{PLUGIN_NAME}"
+
+# Variables an administrator sets on the instance (CANVAS_MANIFEST.json "variables").
+ACCOUNT_SID = "TwilioAccountSID"
+API_KEY = "TwilioAPIKey"
+API_SECRET = "TwilioAPISecret"
+AUTH_TOKEN = "TwilioAuthToken"
+PUBLIC_BASE_URL = "PublicBaseUrl"
+TWILIO_API_BASE_URL = "TwilioApiBaseUrl"
+AUTO_REPLY_TEXT = "AutoReplyText"
+
+DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com"
+TWILIO_API_VERSION_PATH = "/2010-04-01/Accounts/{account_sid}/"
+
+# Webhook routes, relative to ROUTE_PREFIX.
+INBOUND_ROUTE = "/inbound_treatment"
+STATUS_ROUTE = "/outbound_api_status"
+WEBHOOK_ROUTES = frozenset({INBOUND_ROUTE, STATUS_ROUTE})
+
+# Limits.
+BODY_MAX_CHARS = 1600
+MEDIA_MAX_COUNT = 10
+BODY_PREVIEW_CHARS = 160
+PAGE_SIZE_DEFAULT = 50
+PAGE_SIZE_MAX = 200
+PHONE_PAGE_SIZE = 1000
+PHONE_PAGES_MAX = 5
+CAPABILITIES_CACHE_SECONDS = 600
