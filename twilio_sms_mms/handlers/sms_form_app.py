@@ -1,23 +1,30 @@
 """The chart-pane application: opens the three-tab texting UI for the current patient."""
 
+from __future__ import annotations
+
 from canvas_sdk.effects import Effect
 from canvas_sdk.effects.launch_modal import LaunchModalEffect
 from canvas_sdk.handlers.application import Application
 from canvas_sdk.templates import render_to_string
 
 from twilio_sms_mms.constants.settings import ROUTE_PREFIX
+from twilio_sms_mms.services.config import PluginConfig
 
 
 class SmsFormApp(Application):
-    """Opens the SMS app in the right chart pane."""
+    """Opens the SMS app in the right chart pane; costs no Twilio request."""
 
     def on_open(self) -> Effect:
         """Render the app page for the patient in context."""
+        config = PluginConfig.from_variables(dict(self.secrets or {}), dict(self.environment or {}))
         patient_id = str((self.event.context.get("patient") or {}).get("id") or "")
-        html = render_to_string(
-            "templates/sms_app.html",
-            {"app_config": {"apiBase": ROUTE_PREFIX, "patientId": patient_id}},
-        )
+        app_config = {
+            "apiBase": ROUTE_PREFIX,
+            "patientId": patient_id,
+            "pluginUrls": {"inbound": config.inbound_url, "status": config.status_url},
+            "configProblems": list(config.problems),
+        }
+        html = render_to_string("templates/sms_app.html", {"app_config": app_config})
         return LaunchModalEffect(
             content=html,
             target=LaunchModalEffect.TargetType.RIGHT_CHART_PANE,

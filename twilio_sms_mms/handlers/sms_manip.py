@@ -1,17 +1,259 @@
-"""SimpleAPI routes of the plugin (skeleton; being built)."""
+"""SimpleAPI routes: the chart app's REST calls and Twilio's two webhooks.
+
+Each route maps HTTP to one service call; failures arrive as `ApiError` and leave as
+`{"error": {...}}` with the right status.
+"""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from canvas_sdk.effects.simple_api import JSONResponse, Response
 from canvas_sdk.handlers.simple_api import Credentials, SimpleAPI, api
+from django.utils.functional import cached_property
+from logger import log
+
+from twilio_sms_mms.constants.settings import INBOUND_ROUTE, STATUS_ROUTE, WEBHOOK_ROUTES
+from twilio_sms_mms.services import presenters, validation
+from twilio_sms_mms.services.config import PluginConfig
+from twilio_sms_mms.services.errors import ApiError, bad_request
+from twilio_sms_mms.services.twilio_service import TwilioService
+from twilio_sms_mms.services.webhook_security import check_signature
+from twilio_sms_mms.services.webhooks import (
+    EMPTY_TWIML,
+    InboundMessage,
+    StatusUpdate,
+    form_params,
+    mask_number,
+    twiml_reply,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+INLINE_MEDIA = re.compile(r"^(image|audio|video)/[A-Za-z0-9.+-]+$")
+SAFE_CONTENT_TYPE = re.compile(r"^[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+$")
+XML = "text/xml"
 
 
 class SmsManip(SimpleAPI):
-    """REST routes for the chart app and Twilio's webhooks."""
+    """REST routes for the chart app (Staff sessions) and Twilio's webhooks (signed)."""
 
     def authenticate(self, credentials: Credentials) -> bool:
-        """Staff sessions only (skeleton)."""
-        return self.request.headers.get("canvas-logged-in-user-type") == "Staff"
+        """Webhooks pass here and prove their signature in the route; the rest need Staff."""
+        if self.request.path in WEBHOOK_ROUTES:
+            return True
+        headers = self.request.headers
+        return headers.get("canvas-logged-in-user-type") == "Staff" and bool(
+            headers.get("canvas-logged-in-user-id")
+        )
+
+    @cached_property
+    def config(self) -> PluginConfig:
+        """The instance's configuration."""
+        return PluginConfig.from_variables(dict(self.secrets or {}), dict(self.environment or {}))
+
+    @cached_property
+    def twilio(self) -> TwilioService:
+        """The Twilio service (raises a 503 ApiError while credentials are missing)."""
+        return TwilioService(self.config)
+
+    # UI routes ---------------------------------------------------------------------------
 
     @api.get("/phone_list")
     def phone_list(self) -> list[Response]:
-        """Skeleton."""
-        return [JSONResponse({"phones": []})]
+        """The account's practice numbers and the plugin's own webhook URLs."""
+        return self.respond(
+            lambda: {
+                "phones": [
+                    presenters.phone_json(phone, self.config.inbound_url)
+                    for phone in self.twilio.phone_numbers()
+                ],
+                "pluginUrls": {
+                    "inbound": self.config.inbound_url,
+                    "status": self.config.status_url,
+                },
+            }
+        )
+
+    @api.get("/message_list/<number>/<direction>")
+    def message_list(self) -> list[Response]:
+        """One page of messages sent from, or received at, a practice number."""
+        return self.respond(self.read_message_page)
+
+    @api.get("/message/<message_sid>")
+    def message(self) -> list[Response]:
+        """A message's details and its media list (fetched in parallel)."""
+        return self.respond(self.read_message)
+
+    @api.get("/medias/<message_sid>")
+    def media_list(self) -> list[Response]:
+        """The media items of a message, each with the plugin's URL for its bytes."""
+        return self.respond(
+            lambda: {
+                "media": [
+                    presenters.media_item(media)
+                    for media in self.twilio.media_list(self.path_sid("message_sid", "message"))
+                ]
+            }
+        )
+
+    @api.get("/medias/<message_sid>/<media_sid>")
+    def media_content(self) -> list[Response]:
+        """The bytes of one media item; anything not image/audio/video is an attachment."""
+        try:
+            content = self.twilio.media_content(
+                self.path_sid("message_sid", "message"), self.path_sid("media_sid", "media")
+            )
+        except ApiError as error:
+            return [error.to_response()]
+        return [media_response(content.content, content.content_type, self.request.path)]
+
+    @api.delete("/message_delete/<message_sid>")
+    def message_delete(self) -> list[Response]:
+        """Delete a message at Twilio."""
+        return self.respond(self.delete_message)
+
+    @api.post("/sms_send")
+    def sms_send(self) -> list[Response]:
+        """Validate and send an SMS/MMS; 201 with the created message."""
+        return self.respond(self.send_message, status=HTTPStatus.CREATED)
+
+    @api.post("/inbound_webhook/<phone_sid>")
+    def inbound_webhook(self) -> list[Response]:
+        """Point a practice number's inbound messages at a URL (GET or POST)."""
+        return self.respond(self.change_inbound_webhook)
+
+    # Twilio webhooks ---------------------------------------------------------------------
+
+    @api.post(STATUS_ROUTE)
+    def outbound_api_status(self) -> list[Response]:
+        """Twilio's delivery status callback: verified, logged by sid and status, answered 200."""
+        refusal = self.refuse_unsigned(self.request.text())
+        if refusal:
+            return [refusal]
+        update = StatusUpdate.from_params(form_params(self.request.text()))
+        log.info(f"twilio status sid={update.message_sid} status={update.status}")
+        return [Response(b"", status_code=HTTPStatus.OK)]
+
+    @api.post(INBOUND_ROUTE)
+    def inbound_treatment(self) -> list[Response]:
+        """Twilio's inbound message (POST): verified, answered with TwiML."""
+        return self.answer_inbound(self.request.text())
+
+    @api.get(INBOUND_ROUTE)
+    def inbound_treatment_get(self) -> list[Response]:
+        """Twilio's inbound message when the number's SmsMethod is GET."""
+        return self.answer_inbound(self.request.query_string or "")
+
+    # Route bodies ------------------------------------------------------------------------
+
+    def read_message_page(self) -> dict:
+        """Body of GET /message_list."""
+        number = validation.require_e164(unquote(self.request.path_params["number"]), "number")
+        direction = self.request.path_params["direction"]
+        if direction not in ("from", "to"):
+            raise bad_request("direction must be 'from' or 'to'", "direction")
+        page_size = validation.parse_page_size(self.request.query_params.get("pageSize"))
+        page = self.twilio.message_page(
+            number, direction, page_size, self.request.query_params.get("page") or None
+        )
+        return {
+            "messages": [presenters.message_summary(message) for message in page.messages],
+            "nextPage": page.next_cursor,
+            "pageSize": page_size,
+        }
+
+    def read_message(self) -> dict:
+        """Body of GET /message/<sid>."""
+        message, media = self.twilio.message_with_media(self.path_sid("message_sid", "message"))
+        return {
+            "message": presenters.message_detail(message),
+            "media": [presenters.media_item(item) for item in media],
+        }
+
+    def delete_message(self) -> dict:
+        """Body of DELETE /message_delete/<sid>."""
+        sid = self.path_sid("message_sid", "message")
+        self.twilio.delete_message(sid)
+        log.info(f"message deleted sid={sid}")
+        return {"sid": sid, "deleted": True}
+
+    def send_message(self) -> dict:
+        """Body of POST /sms_send."""
+        data = validation.parse_json_object(self.request.body)
+        request = validation.parse_send_request(data, self.config.status_url)
+        message = self.twilio.send(request)
+        log.info(f"message sent sid={message.sid} status={message.status.value}")
+        return {"message": presenters.sent_message(message, request.segmentation)}
+
+    def change_inbound_webhook(self) -> dict:
+        """Body of POST /inbound_webhook/<phone_sid>."""
+        phone_sid = self.path_sid("phone_sid", "phone")
+        setting = validation.parse_webhook_setting(validation.parse_json_object(self.request.body))
+        phone = self.twilio.set_inbound_webhook(phone_sid, setting)
+        log.info(f"inbound webhook changed phone={phone_sid} method={setting.method}")
+        return {"phone": presenters.phone_json(phone, self.config.inbound_url)}
+
+    def answer_inbound(self, raw_params: str) -> list[Response]:
+        """Verify an inbound message and answer it: no reply to keywords, else AutoReplyText."""
+        refusal = self.refuse_unsigned(raw_params)
+        if refusal:
+            return [refusal]
+        inbound = InboundMessage.from_params(form_params(raw_params))
+        log.info(
+            f"inbound sid={inbound.message_sid} from={mask_number(inbound.number_from)} "
+            f"media={len(inbound.media_urls)} keyword={inbound.keyword or '-'}"
+        )
+        reply = "" if inbound.keyword else self.config.auto_reply_text
+        body = twiml_reply(reply) if reply else EMPTY_TWIML
+        return [Response(body.encode(), status_code=HTTPStatus.OK, content_type=XML)]
+
+    # Helpers -----------------------------------------------------------------------------
+
+    def respond(self, build: Callable[[], Any], status: int = HTTPStatus.OK) -> list[Response]:
+        """Run a route body and return its JSON, or the JSON error it raised."""
+        try:
+            return [JSONResponse(build(), status_code=status)]
+        except ApiError as error:
+            log.info(f"{self.request.method} {self.request.path} -> {error.status}")
+            return [error.to_response()]
+
+    def path_sid(self, name: str, kind: str) -> str:
+        """A validated SID from the path."""
+        return validation.require_sid(self.request.path_params.get(name, ""), kind)
+
+    def refuse_unsigned(self, raw_params: str) -> Response | None:
+        """A 403 unless X-Twilio-Signature proves the webhook came from Twilio."""
+        url = self.config.public_url(self.request.path)
+        if self.request.query_string:
+            url = f"{url}?{self.request.query_string}"
+        signed_params = {} if self.request.method == "GET" else form_params(raw_params)
+        check = check_signature(
+            self.config.auth_token,
+            url,
+            signed_params,
+            self.request.headers.get("X-Twilio-Signature"),
+        )
+        if check.valid:
+            return None
+        log.warning(f"webhook {self.request.path} refused: {check.reason}")
+        return JSONResponse(
+            {"error": {"message": "Invalid or missing Twilio signature", "twilioCode": None}},
+            status_code=HTTPStatus.FORBIDDEN,
+        )
+
+
+def media_response(content: bytes, content_type: str, path: str) -> Response:
+    """The bytes of a media item, never rendered by the browser as a page."""
+    safe_type = (
+        content_type if SAFE_CONTENT_TYPE.match(content_type) else "application/octet-stream"
+    )
+    headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
+    if not INLINE_MEDIA.match(safe_type):
+        filename = path.rstrip("/").rsplit("/", 1)[-1]
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return Response(content, status_code=HTTPStatus.OK, headers=headers, content_type=safe_type)

@@ -1,0 +1,33 @@
+"""Plain-language explanations of the Twilio error codes a clinician may meet."""
+
+ERROR_EXPLANATIONS: dict[int, str] = {
+    20003: "Twilio rejected the plugin's credentials: an administrator must check "
+    "TwilioAccountSID, TwilioAPIKey and TwilioAPISecret.",
+    20404: "The message or number no longer exists at Twilio.",
+    20429: "Too many requests to Twilio: wait a moment and try again.",
+    21211: "The number is not valid: check it and use the international format, e.g. +15551234567.",
+    21408: "Texting that country is not enabled: an administrator must enable it in Twilio's "
+    "geographic permissions.",
+    21606: "This practice number cannot send this kind of message.",
+    21610: "The patient opted out of texts from this number (they replied STOP). They can text "
+    "START to opt back in.",
+    21614: "The number is not a mobile phone: call the patient instead.",
+    21617: "The message is longer than 1600 characters: shorten it.",
+    21623: "Too many attachments: send at most 10.",
+    21635: "The number is a landline and cannot receive texts: call the patient instead.",
+    30003: "The patient's phone is unreachable (off or out of coverage): try again later.",
+    30004: "The message was blocked by the recipient or their carrier: treat it like an opt-out.",
+    30005: "The number does not exist or is no longer in service.",
+    30006: "The number is a landline or its carrier cannot receive texts: call the patient "
+    "instead.",
+    30007: "The carrier filtered the message as spam: review the wording and the practice's 10DLC "
+    "registration.",
+    30008: "Delivery failed for an unknown reason: retry once.",
+}
+
+
+def explain_error(code: int | None) -> str | None:
+    """Return the clinician-facing explanation of a Twilio error code, or None."""
+    if code is None:
+        return None
+    return ERROR_EXPLANATIONS.get(code, f"Twilio reported error {code}.")

@@ -1,0 +1,86 @@
+"""The plugin's configuration, read once per request from the instance's variables."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from twilio_sms_mms.constants import settings as names
+
+ORIGIN_PATTERN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+REQUIRED_FOR_API = (names.ACCOUNT_SID, names.API_KEY, names.API_SECRET)
+
+
+@dataclass(frozen=True)
+class PluginConfig:
+    """Credentials and URLs the plugin works with."""
+
+    account_sid: str
+    api_key: str
+    api_secret: str
+    auth_token: str
+    public_base_url: str
+    twilio_api_base_url: str
+    auto_reply_text: str
+    problems: tuple[str, ...]
+
+    @classmethod
+    def from_variables(cls, secrets: dict, environment: dict) -> PluginConfig:
+        """Build the configuration from `self.secrets` and `self.environment`."""
+        values = {name: str(secrets.get(name) or "").strip() for name in _ALL_NAMES}
+        public = values[names.PUBLIC_BASE_URL].rstrip("/") or _default_public_base(environment)
+        api_base = (
+            values[names.TWILIO_API_BASE_URL].rstrip("/") or names.DEFAULT_TWILIO_API_BASE_URL
+        )
+        problems = [f"{name} is not set" for name in REQUIRED_FOR_API if not values[name]]
+        if not ORIGIN_PATTERN.match(public):
+            problems.append(f"{names.PUBLIC_BASE_URL} must be scheme://host[:port]")
+        if not ORIGIN_PATTERN.match(api_base):
+            problems.append(f"{names.TWILIO_API_BASE_URL} must be scheme://host[:port]")
+        return cls(
+            account_sid=values[names.ACCOUNT_SID],
+            api_key=values[names.API_KEY],
+            api_secret=values[names.API_SECRET],
+            auth_token=values[names.AUTH_TOKEN],
+            public_base_url=public,
+            twilio_api_base_url=api_base,
+            auto_reply_text=values[names.AUTO_REPLY_TEXT],
+            problems=tuple(problems),
+        )
+
+    def public_url(self, route: str) -> str:
+        """Return the public URL Twilio uses for one of the plugin's routes."""
+        return f"{self.public_base_url}{names.ROUTE_PREFIX}{route}"
+
+    @property
+    def inbound_url(self) -> str:
+        """The plugin's own inbound-message webhook URL."""
+        return self.public_url(names.INBOUND_ROUTE)
+
+    @property
+    def status_url(self) -> str:
+        """The plugin's own status-callback URL."""
+        return self.public_url(names.STATUS_ROUTE)
+
+    @property
+    def twilio_account_url(self) -> str:
+        """The base URL of the account's REST resources, ending with a slash."""
+        path = names.TWILIO_API_VERSION_PATH.format(account_sid=self.account_sid)
+        return f"{self.twilio_api_base_url}{path}"
+
+
+_ALL_NAMES = (
+    names.ACCOUNT_SID,
+    names.API_KEY,
+    names.API_SECRET,
+    names.AUTH_TOKEN,
+    names.PUBLIC_BASE_URL,
+    names.TWILIO_API_BASE_URL,
+    names.AUTO_REPLY_TEXT,
+)
+
+
+def _default_public_base(environment: dict) -> str:
+    """Canvas's public origin for this instance, from CUSTOMER_IDENTIFIER."""
+    customer = str(environment.get("CUSTOMER_IDENTIFIER") or "").strip()
+    return f"https://{customer}.canvasmedical.com" if customer else ""

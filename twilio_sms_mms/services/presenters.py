@@ -1,0 +1,110 @@
+"""The JSON the UI receives: Twilio's objects reshaped into the routes' documented fields."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from twilio_sms_mms.constants.error_codes import explain_error
+from twilio_sms_mms.constants.settings import BODY_PREVIEW_CHARS, ROUTE_PREFIX
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from canvas_sdk.clients.twilio.structures import Media, Message
+
+    from twilio_sms_mms.services.twilio_service import PhoneNumber
+    from twilio_sms_mms.services.validation import Segmentation
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 text of a datetime, or None."""
+    return moment.isoformat() if moment else None
+
+
+def as_int(value: object) -> int:
+    """Twilio sends counts as strings ("2"); return them as numbers (0 when absent)."""
+    try:
+        return int(str(value)) if value not in (None, "") else 0
+    except ValueError:
+        return 0
+
+
+def phone_json(phone: PhoneNumber, plugin_inbound_url: str) -> dict:
+    """A practice number for the Phones tab and the pickers."""
+    return {
+        "sid": phone.sid,
+        "phoneNumber": phone.phone_number,
+        "label": phone.label,
+        "capabilities": {
+            "sms": phone.sms,
+            "mms": phone.mms,
+            "voice": phone.voice,
+            "fax": phone.fax,
+        },
+        "status": phone.status,
+        "inboundWebhook": {"url": phone.sms_url, "method": phone.sms_method},
+        "statusCallback": phone.status_callback,
+        "usesPluginInbound": phone.sms_url == plugin_inbound_url,
+    }
+
+
+def message_summary(message: Message) -> dict:
+    """One row of the Log list."""
+    return {
+        "sid": message.sid,
+        "from": message.number_from,
+        "to": message.number_to,
+        "bodyPreview": (message.body or "")[:BODY_PREVIEW_CHARS],
+        "status": message.status.value,
+        "direction": message.direction.value,
+        "sent": iso(message.date_sent),
+        "created": iso(message.date_created),
+        "mediaCount": as_int(message.count_media),
+        "errorCode": message.error_code,
+    }
+
+
+def message_detail(message: Message) -> dict:
+    """Everything the detail view shows about one message."""
+    return {
+        "sid": message.sid,
+        "from": message.number_from,
+        "to": message.number_to,
+        "body": message.body or "",
+        "status": message.status.value,
+        "direction": message.direction.value,
+        "sent": iso(message.date_sent),
+        "created": iso(message.date_created),
+        "updated": iso(message.date_updated),
+        "segments": as_int(message.count_segments),
+        "price": message.price,
+        "priceUnit": message.price_unit,
+        "mediaCount": as_int(message.count_media),
+        "errorCode": message.error_code,
+        "errorMessage": message.error_message,
+        "errorExplanation": explain_error(message.error_code),
+    }
+
+
+def media_item(media: Media) -> dict:
+    """One media item, with the plugin's own URL for its bytes."""
+    return {
+        "sid": media.sid,
+        "contentType": media.content_type,
+        "size": None,
+        "url": f"{ROUTE_PREFIX}/medias/{media.parent_sid}/{media.sid}",
+    }
+
+
+def sent_message(message: Message, segmentation: Segmentation) -> dict:
+    """What the Send tab shows after a send."""
+    return {
+        "sid": message.sid,
+        "status": message.status.value,
+        "from": message.number_from,
+        "to": message.number_to,
+        "segments": as_int(message.count_segments) or segmentation.segments,
+        "encoding": segmentation.encoding,
+        "mediaCount": as_int(message.count_media),
+        "created": iso(message.date_created),
+    }

@@ -1,0 +1,315 @@
+"""The one module that talks to Twilio.
+
+It wraps the SDK's `SmsClient` and its quirks in one place: the API origin is configurable, lists
+are read one page at a time (the SDK's generators walk the whole history), a send reuses cached
+sender capabilities (the SDK looks the phone up before every send), a message and its media are
+fetched in parallel, and every Twilio or network failure becomes an `ApiError`.
+"""
+
+from __future__ import annotations
+
+from base64 import b64encode, urlsafe_b64decode, urlsafe_b64encode
+from dataclasses import asdict, dataclass
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlencode, urlparse
+
+from canvas_sdk.caching.plugins import get_cache
+from canvas_sdk.clients.twilio.libraries import SmsClient
+from canvas_sdk.clients.twilio.structures import Media, Message, RequestFailed, Settings
+from canvas_sdk.utils import Http, batch_get
+from requests.exceptions import RequestException
+
+from twilio_sms_mms.constants import settings as limits
+from twilio_sms_mms.services.errors import ApiError, bad_request, from_network_failure
+from twilio_sms_mms.services.errors import from_twilio_failure as twilio_error
+
+if TYPE_CHECKING:
+    from requests import Response
+
+    from twilio_sms_mms.services.config import PluginConfig
+    from twilio_sms_mms.services.validation import SendRequest, WebhookSetting
+
+CURSOR_KEYS = frozenset({"To", "From", "PageSize", "Page", "PageToken"})
+# Twilio's answers when the sender cannot send this message: its cached capabilities are stale.
+CAPABILITY_ERROR_CODES = frozenset({21606, 21612})
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    """A practice number of the Twilio account."""
+
+    sid: str
+    phone_number: str
+    label: str
+    sms: bool
+    mms: bool
+    voice: bool
+    fax: bool
+    status: str
+    sms_url: str
+    sms_method: str
+    status_callback: str
+
+    @classmethod
+    def from_twilio(cls, data: dict) -> PhoneNumber:
+        """Build from Twilio's IncomingPhoneNumber JSON."""
+        capabilities = data.get("capabilities") or {}
+        return cls(
+            sid=data["sid"],
+            phone_number=data["phone_number"],
+            label=data.get("friendly_name") or data["phone_number"],
+            sms=bool(capabilities.get("sms")),
+            mms=bool(capabilities.get("mms")),
+            voice=bool(capabilities.get("voice")),
+            fax=bool(capabilities.get("fax")),
+            status=data.get("status") or "",
+            sms_url=data.get("sms_url") or "",
+            sms_method=data.get("sms_method") or "POST",
+            status_callback=data.get("status_callback") or "",
+        )
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    """One page of messages, newest first, and the cursor of the next page."""
+
+    messages: list[Message]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class MediaContent:
+    """The bytes of one media item."""
+
+    content: bytes
+    content_type: str
+
+
+class TwilioService:
+    """Every Twilio call the plugin makes; each method says how many requests it costs."""
+
+    def __init__(self, config: PluginConfig) -> None:
+        if config.problems:
+            raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, "; ".join(config.problems))
+        self.config = config
+        self.client = SmsClient(Settings(config.account_sid, config.api_key, config.api_secret))
+        self.client.http = Http(config.twilio_account_url)
+        credentials = f"{config.api_key}:{config.api_secret}".encode()
+        self.auth = {"Authorization": f"Basic {b64encode(credentials).decode()}"}
+
+    def phone_numbers(self) -> list[PhoneNumber]:
+        """The account's numbers: 1 request per 1000 numbers. Refreshes the capability cache."""
+        phones: list[PhoneNumber] = []
+        url: str | None = f"IncomingPhoneNumbers.json?PageSize={limits.PHONE_PAGE_SIZE}"
+        pages = 0
+        while url and pages < limits.PHONE_PAGES_MAX:
+            data = self.get_json(url)
+            phones.extend(self.parsed(lambda page=data: phones_of(page)))
+            url, pages = data.get("next_page_uri"), pages + 1
+        remember_capabilities(self.config.account_sid, phones)
+        return phones
+
+    def message_page(
+        self, number: str, direction: str, page_size: int, cursor: str | None
+    ) -> MessagePage:
+        """One page of the messages sent from (or received at) a number: 1 request."""
+        filter_name = "From" if direction == "from" else "To"
+        if cursor:
+            query = decode_cursor(cursor, filter_name, number)
+        else:
+            query = urlencode({filter_name: number, "PageSize": page_size})
+        data = self.get_json(f"Messages.json?{query}")
+        messages = self.parsed(lambda: [Message.from_dict(item) for item in data["messages"]])
+        next_uri = data.get("next_page_uri")
+        return MessagePage(messages, encode_cursor(next_uri) if next_uri else None)
+
+    def message_with_media(self, message_sid: str) -> tuple[Message, list[Media]]:
+        """A message and its media list: 2 requests in parallel (1 round trip)."""
+        responses = self.guarded(
+            lambda: self.client.http.batch_requests(
+                [
+                    batch_get(f"Messages/{message_sid}.json", headers=self.auth),
+                    batch_get(f"Messages/{message_sid}/Media.json", headers=self.auth),
+                ]
+            )
+        )
+        message_data, media_data = (self.json_of(response) for response in responses)
+        message = self.parsed(lambda: Message.from_dict(message_data))
+        media = self.parsed(lambda: [Media.from_dict(item) for item in media_data["media_list"]])
+        return message, media
+
+    def media_list(self, message_sid: str) -> list[Media]:
+        """The media of a message (at most 10): 1 request."""
+        data = self.get_json(f"Messages/{message_sid}/Media.json")
+        return self.parsed(lambda: [Media.from_dict(item) for item in data["media_list"]])
+
+    def media_content(self, message_sid: str, media_sid: str) -> MediaContent:
+        """The bytes of one media item: 1 request (Twilio may redirect to its CDN)."""
+        response = self.guarded(
+            lambda: self.client.http.get(
+                f"Messages/{message_sid}/Media/{media_sid}", headers=self.auth
+            )
+        )
+        if response.status_code != HTTPStatus.OK:
+            raise twilio_error(response.status_code, response.text)
+        content_type = response.headers.get("Content-Type") or "application/octet-stream"
+        return MediaContent(response.content, content_type)
+
+    def delete_message(self, message_sid: str) -> None:
+        """Delete a message at Twilio: 1 request."""
+        self.guarded(lambda: self.client.delete_sms(message_sid))
+
+    def send(self, request: SendRequest) -> Message:
+        """Send an SMS/MMS: 1 request when the sender's capabilities are cached, else 2."""
+        sender = self.sender(request, refresh=False)
+        if not self.can_send(sender, request):
+            sender = self.sender(request, refresh=True)
+        self.require_capabilities(sender, request)
+        form: list[tuple[str, str]] = [("To", request.number_to), ("From", request.number_from)]
+        if request.text:
+            form.append(("Body", request.text))
+        form.extend(("MediaUrl", url) for url in request.media_urls)
+        form.append(("StatusCallback", request.callback_url))
+        response = self.guarded(
+            lambda: self.client.http.post(
+                "Messages.json", data=form, headers=FORM_HEADERS | self.auth
+            )
+        )
+        if response.status_code != HTTPStatus.CREATED:
+            error = twilio_error(response.status_code, response.text)
+            if error.twilio_code in CAPABILITY_ERROR_CODES:
+                forget_capabilities(self.config.account_sid, request.number_from_sid)
+            raise error
+        data = self.json_of(response)
+        return self.parsed(lambda: Message.from_dict(data))
+
+    def set_inbound_webhook(self, phone_sid: str, setting: WebhookSetting) -> PhoneNumber:
+        """Point a number's inbound messages at a URL: 1 request, returns the updated number."""
+        form = {"SmsUrl": setting.url, "SmsMethod": setting.method}
+        response = self.guarded(
+            lambda: self.client.http.post(
+                f"IncomingPhoneNumbers/{phone_sid}.json",
+                data=form,
+                headers=FORM_HEADERS | self.auth,
+            )
+        )
+        data = self.json_of(response)
+        return self.parsed(lambda: PhoneNumber.from_twilio(data))
+
+    def sender(self, request: SendRequest, refresh: bool) -> PhoneNumber:
+        """The sending number, from the capability cache unless asked to refresh (1 request)."""
+        cached = None if refresh else cached_phone(self.config.account_sid, request.number_from_sid)
+        if cached is not None:
+            return cached
+        data = self.get_json(f"IncomingPhoneNumbers/{request.number_from_sid}.json")
+        phone = self.parsed(lambda: PhoneNumber.from_twilio(data))
+        remember_capabilities(self.config.account_sid, [phone])
+        return phone
+
+    @staticmethod
+    def can_send(sender: PhoneNumber, request: SendRequest) -> bool:
+        """True when the sender matches numberFrom and has what the message needs."""
+        return (
+            sender.phone_number == request.number_from
+            and (sender.sms or not request.text)
+            and (sender.mms or not request.media_urls)
+        )
+
+    @staticmethod
+    def require_capabilities(sender: PhoneNumber, request: SendRequest) -> None:
+        """Raise a 400 naming what the sender cannot do."""
+        if sender.phone_number != request.number_from:
+            raise bad_request("numberFromSid is not the SID of numberFrom", "numberFromSid")
+        if request.media_urls and not sender.mms:
+            raise bad_request(f"{sender.label} cannot send MMS (pictures)", "mediaUrl")
+        if request.text and not sender.sms:
+            raise bad_request(f"{sender.label} cannot send SMS", "numberFrom")
+
+    def get_json(self, url: str) -> dict:
+        """GET a Twilio resource and return its JSON; 1 request."""
+        response = self.guarded(lambda: self.client.http.get(url, headers=self.auth))
+        return self.json_of(response)
+
+    @staticmethod
+    def json_of(response: Response) -> Any:
+        """Return a 2xx response's JSON, or raise the ApiError for Twilio's answer."""
+        if not 200 <= response.status_code < 300:
+            raise twilio_error(response.status_code, response.text)
+        try:
+            return response.json()
+        except ValueError as error:
+            raise ApiError(HTTPStatus.BAD_GATEWAY, "Twilio sent an unreadable answer") from error
+
+    @staticmethod
+    def guarded(call: Any) -> Any:
+        """Run a call to Twilio, turning the SDK's and `requests`' failures into ApiError."""
+        try:
+            return call()
+        except RequestFailed as error:
+            raise twilio_error(error.status_code, error.message) from error
+        except RequestException as error:
+            raise from_network_failure(error) from error
+        except ValueError as error:  # the SDK's Http refuses URLs outside the account base
+            raise bad_request("That Twilio address is not allowed") from error
+
+    @staticmethod
+    def parsed(build: Any) -> Any:
+        """Build a value from Twilio's JSON, turning a surprising shape into a 502."""
+        try:
+            return build()
+        except (KeyError, TypeError, ValueError) as error:
+            raise ApiError(HTTPStatus.BAD_GATEWAY, "Twilio sent an unexpected answer") from error
+
+
+def phones_of(page: dict) -> list[PhoneNumber]:
+    """The numbers of one IncomingPhoneNumbers page."""
+    return [PhoneNumber.from_twilio(item) for item in page["incoming_phone_numbers"]]
+
+
+def encode_cursor(next_page_uri: str) -> str:
+    """Turn Twilio's next_page_uri into an opaque cursor (its query string, base64url)."""
+    query = urlparse(next_page_uri).query
+    return urlsafe_b64encode(query.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, filter_name: str, number: str) -> str:
+    """Return the Twilio query string of a cursor, or raise a 400 if it was not ours."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        params = parse_qs(urlsafe_b64decode(padded.encode()).decode(), strict_parsing=True)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise bad_request("The page cursor is not valid", "page") from error
+    if not set(params) <= CURSOR_KEYS or params.get(filter_name) != [number]:
+        raise bad_request("The page cursor belongs to another list", "page")
+    return urlencode([(key, value) for key in sorted(params) for value in params[key]])
+
+
+def capability_key(account_sid: str, phone_sid: str) -> str:
+    """Cache key of a number's capabilities."""
+    return f"phone:{account_sid}:{phone_sid}"
+
+
+def remember_capabilities(account_sid: str, phones: list[PhoneNumber]) -> None:
+    """Cache the numbers' capabilities for a short while (saves a request per send)."""
+    get_cache().set_many(
+        {capability_key(account_sid, phone.sid): phone_to_cache(phone) for phone in phones},
+        timeout_seconds=limits.CAPABILITIES_CACHE_SECONDS,
+    )
+
+
+def forget_capabilities(account_sid: str, phone_sid: str) -> None:
+    """Drop a number from the cache (after a failed send, in case it changed at Twilio)."""
+    get_cache().delete(capability_key(account_sid, phone_sid))
+
+
+def cached_phone(account_sid: str, phone_sid: str) -> PhoneNumber | None:
+    """The cached number, or None."""
+    data = get_cache().get(capability_key(account_sid, phone_sid))
+    return PhoneNumber(**data) if isinstance(data, dict) else None
+
+
+def phone_to_cache(phone: PhoneNumber) -> dict:
+    """A plain dict of the number for the cache."""
+    return asdict(phone)
