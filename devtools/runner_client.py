@@ -273,7 +273,7 @@ def _process_is_runner(pid: int) -> bool:
     return b"run-plugin" in cmdline and PLUGIN_NAME.encode() in cmdline
 
 
-def _signal_group(pgid: int, sig: signal.Signals) -> bool:
+def signal_group(pgid: int, sig: signal.Signals) -> bool:
     """Send sig to a process group; False if the group is gone."""
     try:
         os.killpg(pgid, sig)
@@ -282,7 +282,7 @@ def _signal_group(pgid: int, sig: signal.Signals) -> bool:
     return True
 
 
-def _wait_gone(pid: int, timeout: float) -> bool:
+def wait_gone(pid: int, timeout: float) -> bool:
     """Wait until pid no longer exists (or is a zombie); True if it went away."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -296,14 +296,14 @@ def _wait_gone(pid: int, timeout: float) -> bool:
     return False
 
 
-def _terminate_group(pgid: int, timeout: float) -> None:
+def terminate_process_group(pgid: int, timeout: float) -> None:
     """SIGTERM a process group, then SIGKILL it if it outlives `timeout`."""
-    if not _signal_group(pgid, signal.SIGTERM):
+    if not signal_group(pgid, signal.SIGTERM):
         return
-    if not _wait_gone(pgid, timeout):
+    if not wait_gone(pgid, timeout):
         log.warning("runner group %d ignored SIGTERM; sending SIGKILL", pgid)
-        _signal_group(pgid, signal.SIGKILL)
-        _wait_gone(pgid, 2.0)
+        signal_group(pgid, signal.SIGKILL)
+        wait_gone(pgid, 2.0)
 
 
 @dataclass
@@ -392,7 +392,7 @@ class RunnerProcess:
         """Stop the runner's whole process group (SIGTERM, then SIGKILL)."""
         proc, self._proc = self._proc, None
         if proc is not None:
-            _terminate_group(proc.pid, self.stop_timeout)
+            terminate_process_group(proc.pid, self.stop_timeout)
             try:
                 proc.wait(timeout=self.stop_timeout)
             except subprocess.TimeoutExpired:
@@ -408,7 +408,7 @@ class RunnerProcess:
             return
         if _process_is_runner(pid):
             log.warning("stopping a leftover runner (pid %d) from an earlier session", pid)
-            _terminate_group(pid, self.stop_timeout)
+            terminate_process_group(pid, self.stop_timeout)
         self.pidfile.unlink(missing_ok=True)
 
     @property
