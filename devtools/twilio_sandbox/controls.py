@@ -1,0 +1,71 @@
+"""Admin-controlled behaviour of the REST API: request counters and injected faults."""
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+
+class Stats:
+    """Counts REST requests by `METHOD resource-kind`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_route: Counter[str] = Counter()
+
+    def count(self, route: str) -> None:
+        """Count one request."""
+        with self._lock:
+            self._by_route[route] += 1
+
+    def snapshot(self) -> dict:
+        """Return `{"total": n, "byRoute": {...}}`."""
+        with self._lock:
+            return {"total": sum(self._by_route.values()), "byRoute": dict(self._by_route)}
+
+    def reset(self) -> None:
+        """Forget every count."""
+        with self._lock:
+            self._by_route.clear()
+
+
+@dataclass
+class FaultPlan:
+    """A delay before every REST response, and how many next requests fail with which status."""
+
+    delay_ms: int = 0
+    fail_status: int = 0
+    fail_count: int = 0
+
+
+class Faults:
+    """Thread-safe holder of the current fault plan."""
+
+    def __init__(self, delay_ms: int = 0) -> None:
+        self._lock = threading.Lock()
+        self._default_delay = delay_ms
+        self._plan = FaultPlan(delay_ms=delay_ms)
+
+    def configure(self, delay_ms: int, fail_status: int, fail_count: int) -> FaultPlan:
+        """Replace the plan and return it."""
+        with self._lock:
+            self._plan = FaultPlan(delay_ms, fail_status, fail_count)
+            return FaultPlan(**vars(self._plan))
+
+    def clear(self) -> None:
+        """Go back to the command-line delay and no failures."""
+        with self._lock:
+            self._plan = FaultPlan(delay_ms=self._default_delay)
+
+    def current(self) -> FaultPlan:
+        """Return a copy of the plan."""
+        with self._lock:
+            return FaultPlan(**vars(self._plan))
+
+    def take(self) -> tuple[int, int | None]:
+        """Return (delay_ms, status to fail with or None), consuming one planned failure."""
+        with self._lock:
+            plan = self._plan
+            if plan.fail_count > 0 and plan.fail_status:
+                plan.fail_count -= 1
+                return plan.delay_ms, plan.fail_status
+            return plan.delay_ms, None

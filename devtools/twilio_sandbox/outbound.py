@@ -1,0 +1,74 @@
+"""POST Messages.json: validating a send like Twilio and queueing it."""
+
+import re
+from urllib.parse import urlsplit
+
+from devtools.twilio_sandbox.clock import now_us
+from devtools.twilio_sandbox.compose import compose_message
+from devtools.twilio_sandbox.context import SandboxContext
+from devtools.twilio_sandbox.errors import TwilioError
+from devtools.twilio_sandbox.media_source import resolve_media
+from devtools.twilio_sandbox.records import OUTBOUND_API, Message
+
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+INVALID_TEST_NUMBER = "+15005550001"
+MAX_BODY = 1600
+MAX_MEDIA = 10
+
+
+def _first(form: list[tuple[str, str]], name: str) -> str:
+    return next((value for key, value in form if key == name), "")
+
+
+def validate_send(ctx: SandboxContext, form: list[tuple[str, str]]) -> None:
+    """Raise the TwilioError Twilio would answer for this send, in Twilio's order of checks."""
+    to, sender = _first(form, "To").strip(), _first(form, "From").strip()
+    body = _first(form, "Body")
+    media_urls = [value for key, value in form if key == "MediaUrl"]
+    callback = _first(form, "StatusCallback")
+    if not to:
+        raise TwilioError(400, 21604, "A 'To' phone number is required.")
+    if not sender:
+        raise TwilioError(400, 21603, "A 'From' phone number is required.")
+    if not E164.match(to) or to == INVALID_TEST_NUMBER:
+        raise TwilioError(400, 21211, f"Invalid 'To' Phone Number: {to}")
+    if ctx.store.phone_by_number(sender) is None:
+        raise TwilioError(
+            400,
+            21606,
+            f"The 'From' phone number provided ({sender}) is not a valid message-capable Twilio"
+            " phone number for this destination/account",
+        )
+    if not body and not media_urls:
+        raise TwilioError(400, 21602, "Message body is required.")
+    if len(body) > MAX_BODY:
+        raise TwilioError(
+            400, 21617, "The concatenated message body exceeds the 1600 character limit."
+        )
+    if len(media_urls) > MAX_MEDIA:
+        raise TwilioError(400, 21623, "Number of media files exceeds allowed limit.")
+    for url in [*media_urls, *([callback] if callback else [])]:
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            raise TwilioError(400, 21609 if url == callback else 21620, f"Invalid URL: {url}")
+    if ctx.store.is_opted_out(sender, to):
+        raise TwilioError(400, 21610, "Attempt to send to unsubscribed recipient")
+
+
+def create_outbound(ctx: SandboxContext, form: list[tuple[str, str]]) -> Message:
+    """Validate, store a queued outbound-api message with its media, and start its lifecycle."""
+    validate_send(ctx, form)
+    own = [ctx.public_url, ctx.bound_url]
+    media = [resolve_media(value, own, ctx.store) for key, value in form if key == "MediaUrl"]
+    message, rows = compose_message(
+        OUTBOUND_API,
+        _first(form, "From").strip(),
+        _first(form, "To").strip(),
+        _first(form, "Body"),
+        media,
+        "queued",
+        now_us(),
+        status_callback=_first(form, "StatusCallback"),
+    )
+    ctx.store.add_message(message, rows)
+    ctx.lifecycle.track(message.sid, message.to_number)
+    return message
