@@ -199,7 +199,7 @@
 
   function describeChar(ch) {
     const code = ch.codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
-    return /\s/.test(ch) ? `an invisible character (U+${code})` : `“${ch}” (U+${code})`;
+    return /\s/.test(ch) ? `An invisible character (U+${code})` : `The character ${ch} (U+${code})`;
   }
 
   // ---------- tabs and banner ----------
@@ -261,6 +261,10 @@
       $(id).className = "state error";
     }
     $("send-result").replaceChildren(el("p", { className: "error-box", "data-testid": "send-error" }, text));
+    for (const id of ["log-number", "send-from"]) {
+      $(id).replaceChildren(el("option", { value: "" }, "Numbers unavailable"));
+      $(id).disabled = true;
+    }
   }
 
   // ---------- Log tab ----------
@@ -377,12 +381,12 @@
 
   function renderDetail(message, media) {
     const rows = [
-      ["From", message.from], ["To", message.to], ["Direction", message.direction],
+      ["From", message.from], ["To", message.to], ["Direction", message.direction], ["Status", message.status],
       ["Sent", formatFullTime(message.sent)], ["Created", formatFullTime(message.created)],
       ["Segments", message.segments], ["Price", message.price ? `${message.price} ${message.priceUnit || ""}`.trim() : "—"],
     ];
     const failed = ["failed", "undelivered"].includes(message.status) || Boolean(message.errorCode);
-    $("message-detail").replaceChildren(
+    const parts = [
       el("div", { className: "detail-head" }, backButton(), statusBadge(message.status)),
       failed && el("div", { className: "error-box", "data-testid": "detail-error" },
         el("strong", {}, message.errorCode ? `Error ${message.errorCode}` : "Not delivered",
@@ -393,7 +397,9 @@
         rows.flatMap(([name, value]) => [el("dt", {}, name), el("dd", {}, value ?? "—")])),
       media.length > 0 && el("div", { className: "media", "data-testid": "detail-media" }, media.map(mediaView)),
       el("p", { className: "detail-message", role: "status", "data-testid": "detail-message" }),
-      el("button", { type: "button", className: "button danger", "data-testid": "detail-delete", onclick: (event) => deleteMessage(message.sid, event.currentTarget) }, "Delete message"));
+      el("button", { type: "button", className: "button danger", "data-testid": "detail-delete", onclick: (event) => deleteMessage(message.sid, event.currentTarget) }, "Delete message"),
+    ];
+    $("message-detail").replaceChildren(...parts.filter(Boolean));
   }
 
   function mediaView(item, index) {
@@ -564,6 +570,7 @@
     event.preventDefault();
     if (state.sending || !updateSendForm()) return;
     normaliseRecipient();
+    document.querySelectorAll("#send-form [aria-invalid]").forEach((input) => input.removeAttribute("aria-invalid"));
     const sender = selectedSender();
     const payload = {
       numberFrom: sender.phoneNumber, numberFromSid: sender.sid, numberTo: $("send-to").value,
@@ -573,18 +580,21 @@
     clearTimeout(state.pollTimer);
     updateSendForm();
     $("send-result").replaceChildren(el("p", { className: "state loading" }, "Sending…"));
+    let sent = null;
+    let failure = null;
     try {
-      const data = await api("/sms_send", { method: "POST", body: payload });
-      const message = data.message || {};
+      sent = (await api("/sms_send", { method: "POST", body: payload })).message || {};
       $("send-text").value = "";
       $("send-media").value = "";
-      showSent(message);
-      if (message.sid) pollStatus(message.sid);
     } catch (error) {
-      showSendError(error);
-    } finally {
-      state.sending = false;
-      updateSendForm();
+      failure = error;
+    }
+    state.sending = false;
+    updateSendForm();
+    if (failure) showSendError(failure);
+    else {
+      showSent(sent);
+      if (sent.sid) pollStatus(sent.sid);
     }
   }
 
@@ -605,6 +615,11 @@
       if (input.id === "send-callback") input.closest("details").open = true;
       input.setAttribute("aria-invalid", "true");
       input.focus();
+      const line = $(`${input.id}-message`);
+      if (line) {
+        line.className = "hint error";
+        line.textContent = error.message;
+      }
     }
   }
 
@@ -657,7 +672,8 @@
     const line = el("p", { className: notice ? "hint ok" : "hint", role: "status", "data-testid": "phone-message" }, notice || "");
     const card = el("article", { className: "card", "data-testid": "phone-card", "data-sid": phone.sid },
       el("div", { className: "card-head" },
-        el("div", {}, el("h3", {}, phone.label || phone.phoneNumber), el("p", { className: "number" }, phone.phoneNumber)),
+        el("div", {}, el("h3", {}, phone.label || phone.phoneNumber),
+          phone.label && phone.label !== phone.phoneNumber && el("p", { className: "number" }, phone.phoneNumber)),
         el("span", { className: "badge neutral", "data-testid": "phone-status" }, phone.status || "unknown")),
       el("p", { className: "chips" },
         [["sms", "SMS"], ["mms", "MMS"], ["voice", "Voice"], ["fax", "Fax"]].map(([key, name]) =>
@@ -673,8 +689,8 @@
       } },
         el("div", { className: "row" }, urlInput, methodSelect),
         el("div", { className: "row" },
-          el("button", { type: "submit", className: "button secondary", "data-testid": "phone-save" }, "Save"),
-          state.pluginUrls.inbound && el("button", { type: "button", className: "button primary", "data-testid": "phone-use-plugin",
+          el("button", { type: "submit", className: "button primary", "data-testid": "phone-save" }, "Save"),
+          state.pluginUrls.inbound && !phone.usesPluginInbound && el("button", { type: "button", className: "button secondary", "data-testid": "phone-use-plugin",
             onclick: () => saveWebhook(phone, state.pluginUrls.inbound, "POST", card) }, "Use this plugin's inbound URL")),
         line));
     return card;
