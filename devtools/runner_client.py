@@ -8,9 +8,12 @@ on-open, the notification badge and the WebSocket authenticate event.
 from __future__ import annotations
 
 import base64
+import hashlib
+import importlib.metadata
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -306,6 +309,36 @@ def terminate_process_group(pgid: int, timeout: float) -> None:
         wait_gone(pgid, 2.0)
 
 
+# Runs in a child process: what `run-plugin --db-seed-file` does before serving.
+_BUILD_SEED_DB = """
+import sys
+from pathlib import Path
+import canvas_cli.main  # noqa: F401  (configures Django like the CLI)
+from canvas_cli.apps.run_plugins.run_plugins import _reset_db
+_reset_db(seed_file=Path(sys.argv[1]))
+"""
+
+
+def canvas_database_path() -> Path:
+    """The fixed SQLite file `canvas run-plugin` uses (the SDK's settings.SQLITE_DB_PATH)."""
+    import canvas_cli
+
+    site_packages = Path(canvas_cli.__file__).resolve().parent.parent
+    if not (site_packages / "settings.py").exists():
+        raise RunnerError("cannot locate the SDK's settings.py")
+    return site_packages / "canvas_db.sqlite3"
+
+
+def install_database(snapshot: Path) -> None:
+    """Replace the runner's SQLite database by a copy of `snapshot`."""
+    target = canvas_database_path()
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    partial = target.with_suffix(".partial")
+    shutil.copyfile(snapshot, partial)
+    os.replace(partial, target)
+
+
 @dataclass
 class RunnerProcess:
     """The `canvas run-plugin twilio_sms_mms` subprocess, seeded from `devtools/seed_canvas.py`."""
@@ -313,6 +346,7 @@ class RunnerProcess:
     project_root: Path = PROJECT_ROOT
     state_dir: Path | None = None
     seed_file: Path | None = SEED_FILE
+    seed_snapshot: bool = True
     ready_timeout: float = 60.0
     stop_timeout: float = 5.0
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
@@ -342,7 +376,7 @@ class RunnerProcess:
                 "(`ss -ltnp | grep 50051`)."
             )
         started = time.monotonic()
-        self._proc = self._spawn()
+        self._proc = self._spawn(self._prepare_database())
         self.pidfile.write_text(str(self._proc.pid))
         try:
             self._wait_ready()
@@ -351,13 +385,73 @@ class RunnerProcess:
             raise
         log.info("runner ready in %.1f s", time.monotonic() - started)
 
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        """Launch the CLI in its own process group, output to the log file."""
+    def _env(self) -> dict[str, str]:
+        """The CLI's environment: SQLite mode, templates from the project, no update check."""
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         env.update(PLUGIN_DIRECTORY=str(self.project_root), CANVAS_NO_UPDATE_CHECK="1")
+        return env
+
+    def _prepare_database(self) -> list[str]:
+        """Install the seeded database; return the extra CLI arguments still needed.
+
+        Migrating and seeding takes ~4 s per start, so the seeded file is kept under `.stack/`
+        (keyed by SDK version and seed sources) and copied into place. Any problem falls back
+        to `--db-seed-file`, the CLI's own way.
+        """
+        if self.seed_file is None:
+            return []
+        fallback = ["--db-seed-file", str(self.seed_file)]
+        if not self.seed_snapshot:
+            return fallback
+        try:
+            install_database(self._seed_snapshot_file())
+        except (OSError, RunnerError) as exc:
+            log.warning("seed snapshot unavailable (%s); seeding at start", exc)
+            return fallback
+        return []
+
+    def _seed_snapshot_file(self) -> Path:
+        """The seeded database for the current seed sources, built on first use."""
+        snapshot = self._state / f"canvas_seed_{self._seed_key()}.sqlite3"
+        if snapshot.exists():
+            return snapshot
+        for stale in self._state.glob("canvas_seed_*.sqlite3"):
+            stale.unlink(missing_ok=True)
+        log.info("building the seeded Canvas database (once per seed change)")
+        build = subprocess.run(
+            [
+                str(self.project_root / ".venv/bin/python"),
+                "-c",
+                _BUILD_SEED_DB,
+                str(self.seed_file),
+            ],
+            cwd=self.project_root,
+            env=self._env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=120,
+        )
+        if build.returncode != 0:
+            tail = build.stderr.decode(errors="replace").strip().splitlines()[-1:]
+            raise RunnerError(f"seeding failed: {tail}")
+        partial = snapshot.with_suffix(".partial")
+        shutil.copyfile(canvas_database_path(), partial)
+        os.replace(partial, snapshot)
+        return snapshot
+
+    def _seed_key(self) -> str:
+        """Hash of what the seeded database depends on."""
+        digest = hashlib.sha256(importlib.metadata.version("canvas").encode())
+        assert self.seed_file is not None
+        for source in (self.project_root / self.seed_file, PROJECT_ROOT / "devtools/demo_data.py"):
+            digest.update(source.read_bytes())
+        return digest.hexdigest()[:16]
+
+    def _spawn(self, extra_args: list[str]) -> subprocess.Popen[bytes]:
+        """Launch the CLI in its own process group, output to the log file."""
         command = [str(self.project_root / ".venv/bin/canvas"), "run-plugin", PLUGIN_NAME]
-        if self.seed_file is not None:
-            command += ["--db-seed-file", str(self.seed_file)]
+        command += extra_args
+        env = self._env()
         with self.log_file.open("wb") as log_out:
             return subprocess.Popen(
                 command,
