@@ -162,10 +162,14 @@ class TwilioService:
         self.guarded(lambda: self.client.delete_sms(message_sid))
 
     def send(self, request: SendRequest) -> Message:
-        """Send an SMS/MMS: 1 request when the sender's capabilities are cached, else 2."""
-        sender = self.sender(request, refresh=False)
-        if not self.can_send(sender, request):
-            sender = self.sender(request, refresh=True)
+        """Send an SMS/MMS: 1 request when the sender's capabilities are cached, else 2.
+
+        A cached sender that seems unable to send this message is looked up again first, in case
+        its capabilities changed at Twilio since it was cached.
+        """
+        cached = cached_phone(self.config.account_sid, request.number_from_sid)
+        usable = cached is not None and self.can_send(cached, request)
+        sender = cached if usable and cached else self.fetch_sender(request.number_from_sid)
         self.require_capabilities(sender, request)
         form: list[tuple[str, str]] = [("To", request.number_to), ("From", request.number_from)]
         if request.text:
@@ -198,12 +202,9 @@ class TwilioService:
         data = self.json_of(response)
         return self.parsed(lambda: PhoneNumber.from_twilio(data))
 
-    def sender(self, request: SendRequest, refresh: bool) -> PhoneNumber:
-        """The sending number, from the capability cache unless asked to refresh (1 request)."""
-        cached = None if refresh else cached_phone(self.config.account_sid, request.number_from_sid)
-        if cached is not None:
-            return cached
-        data = self.get_json(f"IncomingPhoneNumbers/{request.number_from_sid}.json")
+    def fetch_sender(self, phone_sid: str) -> PhoneNumber:
+        """Look the sending number up at Twilio and cache it: 1 request."""
+        data = self.get_json(f"IncomingPhoneNumbers/{phone_sid}.json")
         phone = self.parsed(lambda: PhoneNumber.from_twilio(data))
         remember_capabilities(self.config.account_sid, [phone])
         return phone

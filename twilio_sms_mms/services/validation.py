@@ -69,11 +69,11 @@ def require_e164(raw: object, field: str) -> str:
     return number
 
 
-def require_sid(raw: str, kind: str) -> str:
+def require_sid(raw: str, kind: str, field: str | None = None) -> str:
     """Return a Twilio SID of the given kind (message, media, phone) or raise a 400."""
     sid = unquote(raw or "")
     if not SID_PATTERNS[kind].match(sid):
-        raise bad_request(f"'{sid[:40]}' is not a valid {kind} SID")
+        raise bad_request(f"'{sid[:40]}' is not a valid {kind} SID", field)
     return sid
 
 
@@ -119,7 +119,7 @@ def parse_send_request(data: dict, default_callback_url: str) -> SendRequest:
     """Validate the `/sms_send` payload; raise a 400 naming the first bad field."""
     number_from = require_e164(data.get("numberFrom"), "numberFrom")
     number_to = require_e164(data.get("numberTo"), "numberTo")
-    sender_sid = require_sid(str(data.get("numberFromSid") or ""), "phone")
+    sender_sid = require_sid(str(data.get("numberFromSid") or ""), "phone", "numberFromSid")
     text = data.get("text") or ""
     if not isinstance(text, str):
         raise bad_request("text must be a string", "text")

@@ -1,0 +1,40 @@
+"""Shared fixtures: plugin context for the SDK's plugin-only helpers, a clean cache, fake Twilio."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.cache import caches
+from pytest_mock import MockerFixture
+
+from tests.plugin_harness import FakeTwilioHttp
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PLUGIN_MODULES = (
+    "twilio_sms_mms.services.twilio_service",
+    "twilio_sms_mms.handlers.sms_form_app",
+)
+
+
+@pytest.fixture(autouse=True)
+def plugin_context(mocker: MockerFixture) -> Iterator[None]:
+    """Let get_cache/render_to_string see a plugin caller, as they do inside the runner."""
+    import importlib
+
+    for name in PLUGIN_MODULES:
+        module = importlib.import_module(name)
+        mocker.patch.dict(module.__dict__, {"__is_plugin__": True})
+    mocker.patch("canvas_sdk.utils.plugins.PLUGIN_DIRECTORY", str(PROJECT_ROOT))
+    caches["plugins"].clear()
+    yield
+    caches["plugins"].clear()
+
+
+@pytest.fixture
+def twilio(mocker: MockerFixture) -> FakeTwilioHttp:
+    """Twilio's REST API, faked at `requests.Session.request`."""
+    fake = FakeTwilioHttp()
+    mocker.patch("requests.Session.request", side_effect=fake.handle)
+    return fake
