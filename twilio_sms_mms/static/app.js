@@ -58,12 +58,12 @@
 
   // ---------- helpers ----------
 
-  /** Create an element; attributes via setAttribute (on* become listeners), children as text nodes. */
+  /** Create an element; attributes via setAttribute (functions become on* listeners), children as text. */
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [name, value] of Object.entries(attrs || {})) {
       if (value === null || value === undefined || value === false) continue;
-      if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      if (typeof value === "function") node.addEventListener(name.slice(2), value);
       else if (name === "className") node.className = value;
       else node.setAttribute(name, value === true ? "" : String(value));
     }
@@ -74,16 +74,11 @@
     return node;
   }
 
-  class ApiError extends Error {
-    constructor(message, status, twilioCode, field) {
-      super(message);
-      this.status = status;
-      this.twilioCode = twilioCode ?? null;
-      this.field = field || null;
-    }
+  function apiError(message, status, twilioCode = null, field = null) {
+    return Object.assign(new Error(message), { status, twilioCode: twilioCode ?? null, field: field || null });
   }
 
-  /** Call the plugin API; resolves with the JSON body, rejects with an ApiError that has words. */
+  /** Call the plugin API; resolves with the JSON body, rejects with an Error whose message has words. */
   async function api(path, { method = "GET", body } = {}) {
     const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
     if (body !== undefined) {
@@ -94,7 +89,7 @@
     try {
       response = await fetch(apiBase + path, init);
     } catch (networkError) {
-      throw new ApiError("Could not reach the server. Check the connection and try again.", 0);
+      throw apiError("Could not reach the server. Check the connection and try again.", 0);
     }
     let data = null;
     try {
@@ -104,7 +99,7 @@
     }
     if (!response.ok) throw apiErrorFrom(response, data);
     if (data === null || typeof data !== "object") {
-      throw new ApiError("The server sent an answer this page cannot read.", response.status);
+      throw apiError("The server sent an answer this page cannot read.", response.status);
     }
     return data;
   }
@@ -114,9 +109,8 @@
     let message = detail.message || (data && typeof data.error === "string" ? data.error : "");
     if (response.status === 401) message = "Your Canvas session has expired. Reload the chart and try again.";
     if (!message) message = `The server answered ${response.status} ${response.statusText}`.trim() + ".";
-    const error = new ApiError(message, response.status, detail.twilioCode, detail.field);
     if (response.status === 503) showBanner(message);
-    return error;
+    return apiError(message, response.status, detail.twilioCode, detail.field);
   }
 
   function errorText(error) {
@@ -242,8 +236,8 @@
   }
 
   function showPhones() {
-    $("phones-state").textContent = "Loading numbers…";
-    $("log-state").textContent = "Loading numbers…";
+    $("phones-state").className = $("log-state").className = "state loading";
+    $("phones-state").textContent = $("log-state").textContent = "Loading numbers…";
     return loadPhones().then(applyPhones, showPhonesError);
   }
 
@@ -252,6 +246,8 @@
     renderSendFrom();
     renderPhoneCards();
     if (!$("send-callback").value) $("send-callback").value = state.pluginUrls.status || "";
+    if ($("send-result").dataset.phonesError) $("send-result").replaceChildren();
+    delete $("send-result").dataset.phonesError;
   }
 
   function showPhonesError(error) {
@@ -261,6 +257,7 @@
       $(id).className = "state error";
     }
     $("send-result").replaceChildren(el("p", { className: "error-box", "data-testid": "send-error" }, text));
+    $("send-result").dataset.phonesError = "1";
     for (const id of ["log-number", "send-from"]) {
       $(id).replaceChildren(el("option", { value: "" }, "Numbers unavailable"));
       $(id).disabled = true;
@@ -275,7 +272,7 @@
     select.replaceChildren(...state.phones.map((phone) => el("option", { value: phone.phoneNumber }, phoneLabel(phone))));
     if (state.phones.some((phone) => phone.phoneNumber === previous)) select.value = previous;
     select.disabled = state.phones.length === 0;
-    loadMessages();
+    if (!previous || select.value !== previous) loadMessages();
   }
 
   function setLogState(kind, text) {
@@ -666,7 +663,7 @@
   function phoneCard(phone, notice) {
     const caps = phone.capabilities || {};
     const webhook = phone.inboundWebhook || {};
-    const urlInput = el("input", { type: "url", value: webhook.url || "", placeholder: "https://…", "data-testid": "phone-webhook-url", "aria-label": "Inbound webhook URL" });
+    const urlInput = el("input", { type: "url", id: `webhook-${phone.sid}`, value: webhook.url || "", placeholder: "https://…", "data-testid": "phone-webhook-url" });
     const methodSelect = el("select", { "data-testid": "phone-webhook-method", "aria-label": "Inbound webhook method" },
       ["POST", "GET"].map((method) => el("option", { value: method, selected: (webhook.method || "POST").toUpperCase() === method }, method)));
     const line = el("p", { className: notice ? "hint ok" : "hint", role: "status", "data-testid": "phone-message" }, notice || "");
@@ -687,6 +684,7 @@
         event.preventDefault();
         saveWebhook(phone, urlInput.value.trim(), methodSelect.value, card);
       } },
+        el("label", { className: "field", for: `webhook-${phone.sid}` }, "Inbound webhook (URL and method)"),
         el("div", { className: "row" }, urlInput, methodSelect),
         el("div", { className: "row" },
           el("button", { type: "submit", className: "button primary", "data-testid": "phone-save" }, "Save"),
