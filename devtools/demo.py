@@ -1,0 +1,77 @@
+"""`make demo`: the whole stack on fixed ports, until Ctrl-C (or SIGTERM).
+
+Nothing is configured by hand here: pointing a practice number at the plugin is done in the
+app's Phones tab, as a clinic admin would.
+"""
+
+import logging
+import signal
+import sys
+import threading
+from types import FrameType
+
+from devtools import demo_data
+from devtools.runner_client import RunnerError
+from devtools.stack import DEMO_PREVIEW_PORT, DEMO_SANDBOX_PORT, LocalStack, StackError
+
+WALKTHROUGH = """\
+  1. Chart: {chart} opens {patient}'s chart with the SMS app on the right.
+     In its Phones tab, point "Main line" at the plugin's inbound URL.
+  2. In the Send tab, text {patient}: the status goes queued -> sent -> delivered, and the
+     message shows up on the patient phone page: {phone}
+  3. Reply from the phone page: the reply (and the auto-reply) appear in the app's Log tab."""
+
+
+def _configure_logging() -> None:
+    """One line per event of the stack on stderr."""
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(name)s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+
+
+def _wait_for_stop() -> None:
+    """Block until Ctrl-C or SIGTERM."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    while not stop.wait(0.5):
+        pass
+
+
+def main() -> int:
+    """Run the demo stack; return the exit status."""
+    _configure_logging()
+    stack = LocalStack(preview_port=DEMO_PREVIEW_PORT, sandbox_port=DEMO_SANDBOX_PORT)
+    try:
+        stack.start()
+    except (StackError, RunnerError, OSError) as exc:
+        print(f"demo: could not start the stack: {exc}", file=sys.stderr)
+        return 1
+    try:
+        print(f"\nReady in {stack.timings['total']:.1f} s.\n")
+        print(f"  Chart (Canvas stand-in):   {stack.preview_url}")
+        print(f"  Patient phone (Twilio):    {stack.phone_url}\n")
+        print(
+            WALKTHROUGH.format(
+                chart=stack.preview_url,
+                patient=demo_data.MARIA.display_name,
+                phone=stack.phone_url,
+            )
+        )
+        print("\nCtrl-C stops everything.", flush=True)
+        _wait_for_stop()
+    finally:
+        print("\nStopping...", flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
