@@ -505,6 +505,7 @@
     const raw = $("send-to").value;
     const number = normalisePhone(raw);
     const line = $("send-to-message");
+    if ($("send-to").getAttribute("aria-invalid") === "true") return E164.test(number);
     if (!raw.trim()) {
       line.className = "hint";
       line.textContent = "International format, e.g. +15551234567";
@@ -547,7 +548,7 @@
     const problem = mediaProblem(urls);
     $("send-media-message").className = problem ? "hint error" : "hint";
     $("send-media-message").textContent = problem || (urls.length ? `${urls.length} attachment${urls.length === 1 ? "" : "s"}` : "");
-    const hasContent = count.chars > 0 || urls.length > 0;
+    const hasContent = $("send-text").value.trim() !== "" || urls.length > 0;
     const valid = Boolean(selectedSender()) && recipientOk && hasContent && count.chars <= BODY_MAX_CHARS && !problem;
     $("send-button").disabled = !valid || state.sending;
     $("send-button").textContent = state.sending ? "Sending…" : "Send";
