@@ -49,8 +49,12 @@ def test_staff_session_reaches_the_route(twilio: FakeTwilioHttp) -> None:
 
 @pytest.mark.parametrize("path", ["/inbound_treatment", "/outbound_api_status"])
 def test_webhooks_pass_authentication_but_unsigned_calls_get_403(path: str) -> None:
-    result = call_route("POST", path, body="MessageSid=SM1", headers={
-        "Content-Type": "application/x-www-form-urlencoded"})
+    result = call_route(
+        "POST",
+        path,
+        body="MessageSid=SM1",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
 
     assert result.status == 403
 

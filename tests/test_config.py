@@ -17,13 +17,20 @@ def test_missing_credentials_are_named() -> None:
 
 
 def test_public_base_defaults_to_the_canvas_instance() -> None:
-    config = PluginConfig.from_variables(SECRETS | {"PublicBaseUrl": ""}, {"CUSTOMER_IDENTIFIER": "acme"})
+    config = PluginConfig.from_variables(
+        SECRETS | {"PublicBaseUrl": ""}, {"CUSTOMER_IDENTIFIER": "acme"}
+    )
 
-    assert config.inbound_url == "https://acme.canvasmedical.com/plugin-io/api/twilio_sms_mms/inbound_treatment"
+    assert (
+        config.inbound_url
+        == "https://acme.canvasmedical.com/plugin-io/api/twilio_sms_mms/inbound_treatment"
+    )
     assert config.twilio_account_url.startswith("https://api.twilio.test/2010-04-01/Accounts/AC")
 
 
-@pytest.mark.parametrize("value", ["https://clinic.example.org/path", "ftp://x", "clinic.example.org"])
+@pytest.mark.parametrize(
+    "value", ["https://clinic.example.org/path", "ftp://x", "clinic.example.org"]
+)
 def test_base_urls_must_be_origins(value: str) -> None:
     config = PluginConfig.from_variables(SECRETS | {"PublicBaseUrl": value}, {})
 

@@ -12,13 +12,20 @@ PLUGIN_INBOUND = "https://clinic.example.org/plugin-io/api/twilio_sms_mms/inboun
 
 
 def updated(call: Recorded) -> tuple[int, dict]:
-    return 200, tj.phone(1, sms_url=call.form["SmsUrl"][0]) | {"sms_method": call.form["SmsMethod"][0]}
+    return 200, tj.phone(1, sms_url=call.form["SmsUrl"][0]) | {
+        "sms_method": call.form["SmsMethod"][0]
+    }
 
 
 def test_set_to_the_plugins_own_url(twilio: FakeTwilioHttp) -> None:
     twilio.on("POST", rf"/IncomingPhoneNumbers/{PHONE_SID}\.json", updated)
 
-    result = call_route("POST", f"/inbound_webhook/{PHONE_SID}", body={"url": PLUGIN_INBOUND, "method": "post"}, headers=STAFF)
+    result = call_route(
+        "POST",
+        f"/inbound_webhook/{PHONE_SID}",
+        body={"url": PLUGIN_INBOUND, "method": "post"},
+        headers=STAFF,
+    )
 
     assert result.status == 200
     phone = result.json()["phone"]
@@ -54,7 +61,12 @@ def test_malformed_json_is_400(twilio: FakeTwilioHttp) -> None:
 
 
 def test_bad_phone_sid_is_400(twilio: FakeTwilioHttp) -> None:
-    result = call_route("POST", "/inbound_webhook/PNnope", body={"url": PLUGIN_INBOUND, "method": "POST"}, headers=STAFF)
+    result = call_route(
+        "POST",
+        "/inbound_webhook/PNnope",
+        body={"url": PLUGIN_INBOUND, "method": "POST"},
+        headers=STAFF,
+    )
 
     assert result.status == 400
 
@@ -63,6 +75,8 @@ def test_loopback_http_is_allowed_for_the_local_stack(twilio: FakeTwilioHttp) ->
     twilio.on("POST", rf"/IncomingPhoneNumbers/{PHONE_SID}\.json", updated)
     url = "http://127.0.0.1:8000/plugin-io/api/twilio_sms_mms/inbound_treatment"
 
-    result = call_route("POST", f"/inbound_webhook/{PHONE_SID}", body={"url": url, "method": "GET"}, headers=STAFF)
+    result = call_route(
+        "POST", f"/inbound_webhook/{PHONE_SID}", body={"url": url, "method": "GET"}, headers=STAFF
+    )
 
     assert result.status == 200

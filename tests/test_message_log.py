@@ -15,10 +15,14 @@ def list_page(twilio: FakeTwilioHttp, messages: list[dict], next_uri: str | None
 
 def test_first_page_costs_one_request_and_keeps_null_dates(twilio: FakeTwilioHttp) -> None:
     next_uri = f"{tj.BASE}/Messages.json?From=%2B15550100001&PageSize=50&Page=1&PageToken=PASM9"
-    list_page(twilio, [
-        tj.message(1, status="queued", date_sent=None),
-        tj.message(2, num_media="3", error_code=30003, status="undelivered"),
-    ], next_uri)
+    list_page(
+        twilio,
+        [
+            tj.message(1, status="queued", date_sent=None),
+            tj.message(2, num_media="3", error_code=30003, status="undelivered"),
+        ],
+        next_uri,
+    )
 
     result = call_route("GET", f"/message_list/{NUMBER}/from", headers=STAFF)
 
@@ -49,7 +53,9 @@ def test_next_page_follows_twilios_page_token(twilio: FakeTwilioHttp) -> None:
     cursor = call_route("GET", f"/message_list/{NUMBER}/from", headers=STAFF).json()["nextPage"]
     list_page(twilio, [tj.message(2)])
 
-    result = call_route("GET", f"/message_list/{NUMBER}/from", query=f"page={cursor}", headers=STAFF)
+    result = call_route(
+        "GET", f"/message_list/{NUMBER}/from", query=f"page={cursor}", headers=STAFF
+    )
 
     assert result.json()["nextPage"] is None
     assert twilio.calls[1].query["PageToken"] == ["PASM9"]
@@ -61,7 +67,9 @@ def test_cursor_of_another_number_is_refused(twilio: FakeTwilioHttp) -> None:
     list_page(twilio, [tj.message(1)], next_uri)
     cursor = call_route("GET", f"/message_list/{NUMBER}/from", headers=STAFF).json()["nextPage"]
 
-    result = call_route("GET", "/message_list/+15550100002/from", query=f"page={cursor}", headers=STAFF)
+    result = call_route(
+        "GET", "/message_list/+15550100002/from", query=f"page={cursor}", headers=STAFF
+    )
 
     assert result.status == 400
     assert result.json()["error"]["field"] == "page"
@@ -78,7 +86,9 @@ def test_cursor_of_another_number_is_refused(twilio: FakeTwilioHttp) -> None:
         (f"/message_list/{NUMBER}/from", "page=%%%", "page"),
     ],
 )
-def test_bad_list_requests_are_400(twilio: FakeTwilioHttp, path: str, query: str, field: str) -> None:
+def test_bad_list_requests_are_400(
+    twilio: FakeTwilioHttp, path: str, query: str, field: str
+) -> None:
     result = call_route("GET", path, query=query, headers=STAFF)
 
     assert result.status == 400
@@ -90,9 +100,21 @@ def test_message_details_and_media_arrive_together(twilio: FakeTwilioHttp) -> No
     message = tj.message(7, num_media="3", status="undelivered", error_code=30003)
     sid = message["sid"]
     twilio.on("GET", rf"/Messages/{sid}\.json", (200, message))
-    twilio.on("GET", rf"/Messages/{sid}/Media\.json", (200, tj.page("media_list", [
-        tj.media(sid, 1), tj.media(sid, 2, "image/jpeg"), tj.media(sid, 3, "application/pdf"),
-    ])))
+    twilio.on(
+        "GET",
+        rf"/Messages/{sid}/Media\.json",
+        (
+            200,
+            tj.page(
+                "media_list",
+                [
+                    tj.media(sid, 1),
+                    tj.media(sid, 2, "image/jpeg"),
+                    tj.media(sid, 3, "application/pdf"),
+                ],
+            ),
+        ),
+    )
 
     result = call_route("GET", f"/message/{sid}", headers=STAFF)
 
@@ -104,7 +126,10 @@ def test_message_details_and_media_arrive_together(twilio: FakeTwilioHttp) -> No
     media = result.json()["media"]
     assert [m["contentType"] for m in media] == ["image/png", "image/jpeg", "application/pdf"]
     assert media[0]["url"] == f"/plugin-io/api/twilio_sms_mms/medias/{sid}/{tj.sid('ME', 1)}"
-    assert sorted(call.path for call in twilio.calls) == [f"/Messages/{sid}.json", f"/Messages/{sid}/Media.json"]
+    assert sorted(call.path for call in twilio.calls) == [
+        f"/Messages/{sid}.json",
+        f"/Messages/{sid}/Media.json",
+    ]
 
 
 def test_message_without_media_and_without_date_sent(twilio: FakeTwilioHttp) -> None:
@@ -148,7 +173,9 @@ def test_media_list_with_zero_to_ten_items(twilio: FakeTwilioHttp, count: int) -
 
 def test_image_bytes_are_served_inline(twilio: FakeTwilioHttp) -> None:
     sid, media_sid = tj.sid("MM", 3), tj.sid("ME", 1)
-    twilio.on("GET", rf"/Messages/{sid}/Media/{media_sid}", (200, RawBody(b"\x89PNG...", "image/png")))
+    twilio.on(
+        "GET", rf"/Messages/{sid}/Media/{media_sid}", (200, RawBody(b"\x89PNG...", "image/png"))
+    )
 
     result = call_route("GET", f"/medias/{sid}/{media_sid}", headers=STAFF)
 
@@ -167,7 +194,9 @@ def test_image_bytes_are_served_inline(twilio: FakeTwilioHttp) -> None:
         ('text/html"><script>window.__xss=1</script>', "application/octet-stream"),
     ],
 )
-def test_other_media_is_an_attachment(twilio: FakeTwilioHttp, twilio_type: str, served_type: str) -> None:
+def test_other_media_is_an_attachment(
+    twilio: FakeTwilioHttp, twilio_type: str, served_type: str
+) -> None:
     sid, media_sid = tj.sid("MM", 3), tj.sid("ME", 2)
     twilio.on("GET", rf"/Messages/{sid}/Media/{media_sid}", (200, RawBody(b"%PDF", twilio_type)))
 
@@ -206,7 +235,9 @@ def test_delete_of_a_message_in_flight_keeps_twilios_status(twilio: FakeTwilioHt
         (requests.exceptions.TooManyRedirects("loop"), 502),
     ],
 )
-def test_network_failures_become_502_or_504(twilio: FakeTwilioHttp, failure: Exception, status: int) -> None:
+def test_network_failures_become_502_or_504(
+    twilio: FakeTwilioHttp, failure: Exception, status: int
+) -> None:
     twilio.on("GET", r"/Messages\.json", failure)
 
     result = call_route("GET", f"/message_list/{NUMBER}/from", headers=STAFF)
@@ -224,7 +255,9 @@ def test_network_failure_during_parallel_fetch_is_504(twilio: FakeTwilioHttp) ->
 
 
 @pytest.mark.parametrize(("status", "code"), [(500, 20500), (503, 20503), (429, 20429)])
-def test_twilio_server_errors_keep_their_status(twilio: FakeTwilioHttp, status: int, code: int) -> None:
+def test_twilio_server_errors_keep_their_status(
+    twilio: FakeTwilioHttp, status: int, code: int
+) -> None:
     twilio.on("GET", r"/Messages\.json", (status, tj.error(code, status)))
 
     result = call_route("GET", f"/message_list/{NUMBER}/from", headers=STAFF)

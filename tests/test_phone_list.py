@@ -9,10 +9,16 @@ def test_phone_list_returns_numbers_with_capabilities_and_webhooks(twilio: FakeT
     twilio.on(
         "GET",
         r"/IncomingPhoneNumbers\.json",
-        (200, tj.page("incoming_phone_numbers", [
-            tj.phone(1, sms_url=inbound),
-            tj.phone(2, number="+15550100002", mms=False, label="Front desk"),
-        ])),
+        (
+            200,
+            tj.page(
+                "incoming_phone_numbers",
+                [
+                    tj.phone(1, sms_url=inbound),
+                    tj.phone(2, number="+15550100002", mms=False, label="Front desk"),
+                ],
+            ),
+        ),
     )
 
     result = call_route("GET", "/phone_list", headers=STAFF)
@@ -40,9 +46,11 @@ def test_phone_list_follows_next_page(twilio: FakeTwilioHttp) -> None:
     twilio.on(
         "GET",
         r"/IncomingPhoneNumbers\.json",
-        lambda call: (200, tj.page("incoming_phone_numbers", [tj.phone(2)]))
-        if call.query.get("PageToken")
-        else (200, tj.page("incoming_phone_numbers", [tj.phone(1)], second_page)),
+        lambda call: (
+            (200, tj.page("incoming_phone_numbers", [tj.phone(2)]))
+            if call.query.get("PageToken")
+            else (200, tj.page("incoming_phone_numbers", [tj.phone(1)], second_page))
+        ),
     )
 
     result = call_route("GET", "/phone_list", headers=STAFF)

@@ -69,7 +69,11 @@ def test_second_send_reuses_cached_capabilities(account: FakeTwilioHttp) -> None
 
 
 def test_phone_list_warms_the_capability_cache(account: FakeTwilioHttp) -> None:
-    account.on("GET", r"/IncomingPhoneNumbers\.json", (200, tj.page("incoming_phone_numbers", [tj.phone(1)])))
+    account.on(
+        "GET",
+        r"/IncomingPhoneNumbers\.json",
+        (200, tj.page("incoming_phone_numbers", [tj.phone(1)])),
+    )
     call_route("GET", "/phone_list", headers=STAFF)
     before = len(account.calls)
 
@@ -81,7 +85,15 @@ def test_phone_list_warms_the_capability_cache(account: FakeTwilioHttp) -> None:
 def test_send_mms_with_several_urls(account: FakeTwilioHttp) -> None:
     urls = [f"https://clinic.example.org/img/{n}.png" for n in range(3)]
 
-    result = send(MAIN | {"numberTo": "+15550123456", "text": "", "mediaUrl": urls, "callbackUrl": "https://hooks.example.org/cb"})
+    result = send(
+        MAIN
+        | {
+            "numberTo": "+15550123456",
+            "text": "",
+            "mediaUrl": urls,
+            "callbackUrl": "https://hooks.example.org/cb",
+        }
+    )
 
     assert result.status == 201
     assert account.calls[-1].form["MediaUrl"] == urls
@@ -91,7 +103,9 @@ def test_send_mms_with_several_urls(account: FakeTwilioHttp) -> None:
 
 
 def test_mms_from_an_sms_only_number_is_refused_after_a_fresh_look(account: FakeTwilioHttp) -> None:
-    result = send(DESK | {"numberTo": "+15550123456", "text": "x", "mediaUrl": "https://a.example/x.png"})
+    result = send(
+        DESK | {"numberTo": "+15550123456", "text": "x", "mediaUrl": "https://a.example/x.png"}
+    )
 
     assert result.status == 400
     assert result.json()["error"]["field"] == "mediaUrl"
@@ -100,7 +114,14 @@ def test_mms_from_an_sms_only_number_is_refused_after_a_fresh_look(account: Fake
 
 
 def test_sender_sid_must_match_the_sender_number(account: FakeTwilioHttp) -> None:
-    result = send({"numberFrom": "+15550100002", "numberFromSid": tj.sid("PN", 1), "numberTo": "+15550123456", "text": "x"})
+    result = send(
+        {
+            "numberFrom": "+15550100002",
+            "numberFromSid": tj.sid("PN", 1),
+            "numberTo": "+15550123456",
+            "text": "x",
+        }
+    )
 
     assert result.status == 400
     assert result.json()["error"]["field"] == "numberFromSid"
@@ -126,10 +147,23 @@ def test_us_number_with_punctuation_is_normalised(account: FakeTwilioHttp) -> No
         ({"numberTo": "+15550123456", "text": "   "}, "text"),
         ({"numberTo": "+15550123456", "text": "x" * 1601}, "text"),
         ({"numberTo": "+15550123456", "text": 5}, "text"),
-        ({"numberTo": "+15550123456", "text": "hi", "mediaUrl": "http://insecure.example/x.png"}, "mediaUrl"),
-        ({"numberTo": "+15550123456", "text": "hi", "mediaUrl": [f"https://a.example/{n}" for n in range(11)]}, "mediaUrl"),
+        (
+            {"numberTo": "+15550123456", "text": "hi", "mediaUrl": "http://insecure.example/x.png"},
+            "mediaUrl",
+        ),
+        (
+            {
+                "numberTo": "+15550123456",
+                "text": "hi",
+                "mediaUrl": [f"https://a.example/{n}" for n in range(11)],
+            },
+            "mediaUrl",
+        ),
         ({"numberTo": "+15550123456", "text": "hi", "mediaUrl": {"a": 1}}, "mediaUrl"),
-        ({"numberTo": "+15550123456", "text": "hi", "callbackUrl": "javascript:alert(1)"}, "callbackUrl"),
+        (
+            {"numberTo": "+15550123456", "text": "hi", "callbackUrl": "javascript:alert(1)"},
+            "callbackUrl",
+        ),
         ({"numberTo": "+15550123456", "text": "hi", "numberFrom": "+1"}, "numberFrom"),
         ({"numberTo": "+15550123456", "text": "hi", "numberFromSid": "PN123"}, "numberFromSid"),
     ],
@@ -157,7 +191,11 @@ def test_malformed_json_is_400(account: FakeTwilioHttp, body: bytes) -> None:
 
 
 def test_opted_out_recipient_is_explained(account: FakeTwilioHttp) -> None:
-    account.on("POST", r"/Messages\.json", (400, tj.error(21610, 400, "Attempt to send to unsubscribed recipient")))
+    account.on(
+        "POST",
+        r"/Messages\.json",
+        (400, tj.error(21610, 400, "Attempt to send to unsubscribed recipient")),
+    )
 
     result = send(MAIN | {"numberTo": "+15550199999", "text": "hi"})
 

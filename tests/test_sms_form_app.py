@@ -19,7 +19,9 @@ def open_app(secrets: dict, patient_id: str = "a" * 32) -> list:
 
 
 def app_config(html: str) -> dict:
-    match = re.search(r'<script id="sms-app-config" type="application/json">(.*?)</script>', html, re.S)
+    match = re.search(
+        r'<script id="sms-app-config" type="application/json">(.*?)</script>', html, re.S
+    )
     assert match, "the page embeds its configuration with json_script"
     return json.loads(match.group(1))
 
@@ -37,7 +39,9 @@ def test_on_open_launches_the_app_in_the_right_chart_pane(twilio: FakeTwilioHttp
     config = app_config(html)
     assert config["apiBase"] == "/plugin-io/api/twilio_sms_mms"
     assert config["patientId"] == "a" * 32
-    assert config["pluginUrls"]["inbound"].endswith("/plugin-io/api/twilio_sms_mms/inbound_treatment")
+    assert config["pluginUrls"]["inbound"].endswith(
+        "/plugin-io/api/twilio_sms_mms/inbound_treatment"
+    )
     assert config["configProblems"] == []
     assert twilio.calls == []
 

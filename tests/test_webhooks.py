@@ -8,7 +8,14 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.plugin_harness import AUTH_TOKEN, PUBLIC_BASE, SECRETS, FakeTwilioHttp, call_route
+from tests.plugin_harness import (
+    AUTH_TOKEN,
+    PUBLIC_BASE,
+    SECRETS,
+    FakeTwilioHttp,
+    RouteResult,
+    call_route,
+)
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 INBOUND_PATH = "/inbound_treatment"
@@ -39,12 +46,22 @@ def inbound_params(body: str = "Hello, is the clinic open?", **extra: str) -> di
     }
 
 
-def post_signed(path: str, params: dict[str, str], *, secrets: dict | None = None,
-                signature: str | None = None, query: str = "") -> object:
+def post_signed(
+    path: str,
+    params: dict[str, str],
+    *,
+    secrets: dict | None = None,
+    signature: str | None = None,
+    query: str = "",
+) -> RouteResult:
     url = f"{PUBLIC_BASE}/plugin-io/api/twilio_sms_mms{path}" + (f"?{query}" if query else "")
     headers = dict(FORM)
-    headers["X-Twilio-Signature"] = signature if signature is not None else reference_signature(url, params)
-    return call_route("POST", path, body=urlencode(params), query=query, headers=headers, secrets=secrets)
+    headers["X-Twilio-Signature"] = (
+        signature if signature is not None else reference_signature(url, params)
+    )
+    return call_route(
+        "POST", path, body=urlencode(params), query=query, headers=headers, secrets=secrets
+    )
 
 
 def test_signed_inbound_without_auto_reply_answers_empty_twiml(twilio: FakeTwilioHttp) -> None:
@@ -65,7 +82,9 @@ def test_auto_reply_is_escaped_twiml(twilio: FakeTwilioHttp) -> None:
     assert twilio.calls == []
 
 
-@pytest.mark.parametrize("keyword", ["STOP", " stop ", "Unsubscribe", "START", "yes", "HELP", "info", "OPTOUT"])
+@pytest.mark.parametrize(
+    "keyword", ["STOP", " stop ", "Unsubscribe", "START", "yes", "HELP", "info", "OPTOUT"]
+)
 def test_keywords_never_get_the_auto_reply(keyword: str) -> None:
     secrets = SECRETS | {"AutoReplyText": "Thanks"}
 
@@ -85,15 +104,22 @@ def test_sentence_containing_stop_still_gets_the_reply() -> None:
 
 def test_inbound_with_media_and_city_fields_is_accepted() -> None:
     params = inbound_params(
-        "photo", NumMedia="2", MediaUrl0="https://api.twilio.com/m/ME1", MediaContentType0="image/jpeg",
-        MediaUrl1="https://api.twilio.com/m/ME2", MediaContentType1="image/png", FromCity="AUSTIN",
+        "photo",
+        NumMedia="2",
+        MediaUrl0="https://api.twilio.com/m/ME1",
+        MediaContentType0="image/jpeg",
+        MediaUrl1="https://api.twilio.com/m/ME2",
+        MediaContentType1="image/png",
+        FromCity="AUSTIN",
         MessagingServiceSid="MG" + "3" * 32,
     )
 
     assert post_signed(INBOUND_PATH, params).status == 200
 
 
-def test_missing_signature_is_403_and_logged_without_secrets(caplog: pytest.LogCaptureFixture) -> None:
+def test_missing_signature_is_403_and_logged_without_secrets(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     params = inbound_params("my SSN is 123")
     with caplog.at_level(logging.INFO):
         result = call_route("POST", INBOUND_PATH, body=urlencode(params), headers=FORM)
@@ -140,7 +166,9 @@ def test_signature_with_another_token_is_403() -> None:
 
 def test_no_auth_token_configured_refuses_every_webhook(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO):
-        result = post_signed(INBOUND_PATH, inbound_params(), secrets=SECRETS | {"TwilioAuthToken": ""})
+        result = post_signed(
+            INBOUND_PATH, inbound_params(), secrets=SECRETS | {"TwilioAuthToken": ""}
+        )
 
     assert result.status == 403
     assert "TwilioAuthToken is not set" in caplog.text
@@ -155,8 +183,18 @@ def test_get_webhook_is_verified_on_the_url_alone() -> None:
     query = urlencode(params)
     url = f"{PUBLIC_BASE}/plugin-io/api/twilio_sms_mms{INBOUND_PATH}?{query}"
 
-    ok = call_route("GET", INBOUND_PATH, query=query, headers={"X-Twilio-Signature": reference_signature(url, {})})
-    tampered = call_route("GET", INBOUND_PATH, query=query.replace("Hello", "Bye"), headers={"X-Twilio-Signature": reference_signature(url, {})})
+    ok = call_route(
+        "GET",
+        INBOUND_PATH,
+        query=query,
+        headers={"X-Twilio-Signature": reference_signature(url, {})},
+    )
+    tampered = call_route(
+        "GET",
+        INBOUND_PATH,
+        query=query.replace("Hello", "Bye"),
+        headers={"X-Twilio-Signature": reference_signature(url, {})},
+    )
 
     assert ok.status == 200
     assert tampered.status == 403
@@ -180,7 +218,9 @@ def test_status_callback_is_acknowledged_and_logs_only_sid_and_status(
     twilio: FakeTwilioHttp, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO):
-        result = post_signed(STATUS_PATH, status_params("undelivered", ErrorCode="30003", ErrorMessage="Unreachable"))
+        result = post_signed(
+            STATUS_PATH, status_params("undelivered", ErrorCode="30003", ErrorMessage="Unreachable")
+        )
 
     assert result.status == 200
     assert "status=undelivered" in caplog.text
