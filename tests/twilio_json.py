@@ -15,8 +15,15 @@ def sid(prefix: str, n: int) -> str:
     return f"{prefix}{n:032x}"
 
 
-def phone(n: int = 1, *, number: str = "+15550100001", sms: bool = True, mms: bool = True,
-          label: str = "Main line", sms_url: str = "") -> dict[str, Any]:
+def phone(
+    n: int = 1,
+    *,
+    number: str = "+15550100001",
+    sms: bool = True,
+    mms: bool = True,
+    label: str = "Main line",
+    sms_url: str = "",
+) -> dict[str, Any]:
     """An IncomingPhoneNumber resource."""
     return {
         "account_sid": ACCOUNT_SID,
@@ -38,10 +45,18 @@ def phone(n: int = 1, *, number: str = "+15550100001", sms: bool = True, mms: bo
     }
 
 
-def message(n: int = 1, *, body: str = "Your appointment is tomorrow at 9:00.",
-            status: str = "delivered", date_sent: str | None = DATE, num_media: str = "0",
-            error_code: int | None = None, direction: str = "outbound-api",
-            number_from: str = "+15550100001", number_to: str = "+15550123456") -> dict[str, Any]:
+def message(
+    n: int = 1,
+    *,
+    body: str = "Your appointment is tomorrow at 9:00.",
+    status: str = "delivered",
+    date_sent: str | None = DATE,
+    num_media: str = "0",
+    error_code: int | None = None,
+    direction: str = "outbound-api",
+    number_from: str = "+15550100001",
+    number_to: str = "+15550123456",
+) -> dict[str, Any]:
     """A Message resource."""
     message_sid = sid("MM" if num_media != "0" else "SM", n)
     return {
