@@ -33,6 +33,7 @@
   const config = JSON.parse(document.getElementById("sms-app-config").textContent || "null") || {};
   const apiBase = String(config.apiBase || "/plugin-io/api/twilio_sms_mms").replace(/\/+$/, "");
   const $ = (id) => document.getElementById(id);
+  const plural = (count, word) => `${count} ${word}${count === 1 ? "" : "s"}`;
 
   const E164 = /^\+[1-9]\d{6,14}$/;
   const BODY_MAX_CHARS = 1600;
@@ -326,7 +327,7 @@
     $("message-list").replaceChildren(...sorted.map(messageItem));
     $("log-load-more").hidden = !log.nextPage;
     if (sorted.length === 0) setLogState("empty", "No messages yet");
-    else setLogState("", `${sorted.length} message${sorted.length === 1 ? "" : "s"}${log.nextPage ? " (more available)" : ""}`);
+    else setLogState("", `${plural(sorted.length, "message")}${log.nextPage ? " (more available)" : ""}`);
   }
 
   function messageItem(message) {
@@ -341,7 +342,7 @@
         el("span", { className: "message-meta" },
           statusBadge(message.status),
           message.mediaCount > 0 && el("span", { className: "chip", "data-testid": "media-count" },
-            `${message.mediaCount} attachment${message.mediaCount === 1 ? "" : "s"}`))));
+            plural(message.mediaCount, "attachment")))));
   }
 
   async function openMessage(sid) {
@@ -532,7 +533,7 @@
     counter.className = over ? "hint counter error" : "hint counter";
     counter.textContent = over
       ? `Too long: ${count.chars} of ${BODY_MAX_CHARS} characters`
-      : `${count.chars}/${BODY_MAX_CHARS} characters · ${count.encoding} · ${count.segments} segment${count.segments === 1 ? "" : "s"}` +
+      : `${count.chars}/${BODY_MAX_CHARS} characters · ${count.encoding} · ${plural(count.segments, "segment")}` +
         (count.segments > 1 ? ` (${count.unitsPerSegment} per segment)` : "");
     const warning = $("send-encoding-warning");
     warning.hidden = count.forcingChar === null;
@@ -547,7 +548,7 @@
     const urls = mediaUrls();
     const problem = mediaProblem(urls);
     $("send-media-message").className = problem ? "hint error" : "hint";
-    $("send-media-message").textContent = problem || (urls.length ? `${urls.length} attachment${urls.length === 1 ? "" : "s"}` : "");
+    $("send-media-message").textContent = problem || (urls.length ? plural(urls.length, "attachment") : "");
     const hasContent = $("send-text").value.trim() !== "" || urls.length > 0;
     const valid = Boolean(selectedSender()) && recipientOk && hasContent && count.chars <= BODY_MAX_CHARS && !problem;
     $("send-button").disabled = !valid || state.sending;
@@ -593,15 +594,16 @@
     else {
       showSent(sent);
       if (sent.sid) pollStatus(sent.sid);
+      if ($("log-number").value === sender.phoneNumber && $("log-direction").value === "from") loadMessages();
     }
   }
 
   function showSent(message) {
     $("send-result").replaceChildren(el("div", { className: "ok-box" },
-      el("p", {}, "Message sent to ", message.to || "", ". "),
+      el("p", {}, `Message sent to ${message.to || "the patient"}.`),
       el("p", {}, "Status: ", el("span", { "data-testid": "send-status" }, statusBadge(message.status))),
       el("p", { className: "muted" }, "Message ID ", el("code", { "data-testid": "send-sid" }, message.sid || "—"),
-        message.segments ? ` · ${message.segments} segment${message.segments === 1 ? "" : "s"}` : "",
+        message.segments ? ` · ${plural(message.segments, "segment")}` : "",
         message.encoding ? ` · ${message.encoding}` : ""),
       el("p", { className: "muted", "data-testid": "send-poll" }, "Watching for delivery…")));
   }
@@ -656,7 +658,7 @@
   function renderPhoneCards() {
     $("phones-state").className = "state";
     $("phones-state").textContent = state.phones.length
-      ? `${state.phones.length} number${state.phones.length === 1 ? "" : "s"} on this Twilio account`
+      ? `${plural(state.phones.length, "number")} on this Twilio account`
       : "This Twilio account has no phone numbers yet.";
     $("phone-list").replaceChildren(...state.phones.map((phone) => phoneCard(phone)));
   }
