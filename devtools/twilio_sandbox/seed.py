@@ -246,7 +246,7 @@ def seed_bench(
     for index in range(messages):
         patient = bench_number(index % max(numbers, 1))
         at = now - (messages - index) * 7 * 1_000_000  # one text every 7 s, oldest first
-        inbound = index % 3 == 1
+        inbound = rng.random() < 0.4
         attachments = []
         if media_per_message and index % 10 == 0:
             attachments = [
