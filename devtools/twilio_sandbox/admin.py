@@ -53,10 +53,12 @@ def get_faults(ctx: SandboxContext, _: Request) -> Reply:
 
 
 def set_faults(ctx: SandboxContext, request: Request) -> Reply:
-    """POST /_sandbox/faults {"delayMs", "failStatus", "failCount"}."""
+    """POST /_sandbox/faults {"delayMs", "failStatus", "failCount"} (no delayMs: keep it)."""
     data = request.json()
     ctx.faults.configure(
-        _int(data, "delayMs", 0), _int(data, "failStatus", 0), _int(data, "failCount", 0)
+        _int(data, "delayMs", ctx.faults.current().delay_ms),
+        _int(data, "failStatus", 0),
+        _int(data, "failCount", 0),
     )
     return json_reply(200, _fault_body(ctx))
 
