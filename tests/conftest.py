@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,20 @@ PLUGIN_MODULES = (
     "twilio_sms_mms.services.twilio_service",
     "twilio_sms_mms.handlers.sms_form_app",
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def custom_data_tables(django_db_setup: None, django_db_blocker: Any) -> None:
+    """Create the plugin's CustomModel tables, as the runner does from the manifest."""
+    from plugin_runner.ddl import execute_create_table_sql, generate_create_table_sql
+    from plugin_runner.installation import register_plugin_app_config
+
+    from twilio_sms_mms.models.records import AuditEntry, OptOut, TextMessage
+
+    register_plugin_app_config("twilio_sms_mms")
+    with django_db_blocker.unblock():
+        for model in (TextMessage, OptOut, AuditEntry):
+            execute_create_table_sql(generate_create_table_sql("twilio__sms_mms", model))
 
 
 @pytest.fixture(autouse=True)

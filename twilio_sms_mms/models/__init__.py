@@ -1,0 +1,1 @@
+"""The plugin's own tables (Canvas custom data)."""
