@@ -20,7 +20,8 @@ _DROPPED_REQUEST_HEADERS = frozenset(
 # Recomputed by the preview's own HTTP server.
 _DROPPED_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
 
-_PHONE_LIKE = re.compile(r"\+?\d{7,}")
+# A number with a "+" (raw or %2B), or a bare run of 7+ digits that is not part of a sid.
+_PHONE_LIKE = re.compile(r"(?:%2B|\+)\d{7,}|(?<![A-Za-z0-9])\d{7,}(?![A-Za-z0-9])")
 
 
 def staff_session_headers() -> dict[str, str]:

@@ -119,6 +119,11 @@ async def chart_page(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def favicon(request: web.Request) -> web.StreamResponse:
+    """No icon (keeps the browser console free of 404s)."""
+    return web.Response(status=204)
+
+
 async def health(request: web.Request) -> web.StreamResponse:
     """Liveness probe for the stack."""
     return web.json_response({"ok": True})
@@ -197,6 +202,7 @@ def build_app(runner: RunnerClient, session_token: str | None = None) -> web.App
     app.router.add_get("/", index)
     app.router.add_get("/patient/{patient_key}", chart_page)
     app.router.add_get("/_preview/health", health)
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_get(WS_PREFIX + "/{channel}/", plugin_websocket)
     app.router.add_route("*", API_PREFIX + "{tail:(/.*)?}", plugin_api)
 
