@@ -12,6 +12,8 @@ from pytest_mock import MockerFixture
 
 from tests.plugin_harness import FakeTwilioHttp
 
+pytest_plugins = ["tests.stack_fixtures"]
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PLUGIN_MODULES = (
     "twilio_sms_mms.services.twilio_service",

@@ -11,6 +11,12 @@ AUTH_TOKEN = "TwilioAuthToken"
 PUBLIC_BASE_URL = "PublicBaseUrl"
 TWILIO_API_BASE_URL = "TwilioApiBaseUrl"
 AUTO_REPLY_TEXT = "AutoReplyText"
+HELP_REPLY_TEXT = "HelpReplyText"
+QUICK_REPLIES = "QuickReplies"
+PRACTICE_NAME = "PracticeName"
+CREATE_TASK_ON_INBOUND = "CreateTaskOnInbound"
+INBOUND_TASK_TEAM_ID = "InboundTaskTeamId"
+AUDIT_STAFF_IDS = "AuditStaffIds"
 
 DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com"
 TWILIO_API_VERSION_PATH = "/2010-04-01/Accounts/{account_sid}/"
@@ -29,3 +35,6 @@ PAGE_SIZE_MAX = 200
 PHONE_PAGE_SIZE = 1000
 PHONE_PAGES_MAX = 5
 CAPABILITIES_CACHE_SECONDS = 600
+
+# The chart app, as Canvas identifies it (module:class).
+APP_IDENTIFIER = f"{PLUGIN_NAME}.handlers.sms_form_app:SmsFormApp"

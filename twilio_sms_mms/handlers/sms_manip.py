@@ -17,22 +17,24 @@ from django.utils.functional import cached_property
 from logger import log
 
 from twilio_sms_mms.constants.settings import INBOUND_ROUTE, STATUS_ROUTE, WEBHOOK_ROUTES
-from twilio_sms_mms.services import presenters, validation
+from twilio_sms_mms.services import messaging, presenters, storage, validation
 from twilio_sms_mms.services.config import PluginConfig
 from twilio_sms_mms.services.errors import ApiError, bad_request
 from twilio_sms_mms.services.twilio_service import TwilioService
 from twilio_sms_mms.services.webhook_security import check_signature
 from twilio_sms_mms.services.webhooks import (
-    EMPTY_TWIML,
     InboundMessage,
     StatusUpdate,
     form_params,
     mask_number,
-    twiml_reply,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from canvas_sdk.effects import Effect
+
+    RouteResult = dict | tuple[dict, list[Effect]]
 
 INLINE_MEDIA = re.compile(r"^(image|audio|video)/[A-Za-z0-9.+-]+$")
 SAFE_CONTENT_TYPE = re.compile(r"^[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+$")
@@ -127,6 +129,27 @@ class SmsManip(SimpleAPI):
         """Point a practice number's inbound messages at a URL (GET or POST)."""
         return self.respond(self.change_inbound_webhook)
 
+    @api.get("/patients/<patient_id>/thread")
+    def patient_thread(self) -> list[Response]:
+        """The patient's numbers and conversation from the plugin's record (no Twilio request)."""
+        return self.respond(
+            lambda: messaging.patient_thread(
+                self.config, validation.require_patient_id(self.request.path_params["patient_id"])
+            )
+        )
+
+    @api.get("/unmatched")
+    def unmatched(self) -> list[Response]:
+        """Inbound texts from numbers on no patient's chart."""
+        return self.respond(
+            lambda: {"messages": [presenters.thread_message(m) for m in storage.unmatched()]}
+        )
+
+    @api.get("/audit")
+    def audit(self) -> list[Response]:
+        """The audit trail, for the staff listed in AuditStaffIds."""
+        return self.respond(self.read_audit)
+
     # Twilio webhooks ---------------------------------------------------------------------
 
     @api.post(STATUS_ROUTE)
@@ -137,7 +160,8 @@ class SmsManip(SimpleAPI):
             return [refusal]
         update = StatusUpdate.from_params(form_params(self.request.text()))
         log.info(f"twilio status sid={update.message_sid} status={update.status}")
-        return [Response(b"", status_code=HTTPStatus.OK)]
+        effects = messaging.receive_status(update)
+        return [Response(b"", status_code=HTTPStatus.OK), *effects]
 
     @api.post(INBOUND_ROUTE)
     def inbound_treatment(self) -> list[Response]:
@@ -179,22 +203,36 @@ class SmsManip(SimpleAPI):
         """Body of DELETE /message_delete/<sid>."""
         sid = self.path_sid("message_sid", "message")
         self.twilio.delete_message(sid)
+        storage.audit(self.staff_id, "delete", sid)
         log.info(f"message deleted sid={sid}")
         return {"sid": sid, "deleted": True}
 
-    def send_message(self) -> dict:
+    def send_message(self) -> RouteResult:
         """Body of POST /sms_send."""
         data = validation.parse_json_object(self.request.body)
         request = validation.parse_send_request(data, self.config.status_url)
-        message = self.twilio.send(request)
+        context = messaging.SendContext(
+            staff_id=self.staff_id,
+            patient_id=validation.optional_patient_id(data.get("patientId")),
+            confirmed_without_consent=data.get("confirmNoConsent") is True,
+        )
+        message, effects = messaging.send_to_patient(self.twilio, request, context)
         log.info(f"message sent sid={message.sid} status={message.status.value}")
-        return {"message": presenters.sent_message(message, request.segmentation)}
+        return {"message": presenters.sent_message(message, request.segmentation)}, effects
+
+    def read_audit(self) -> dict:
+        """Body of GET /audit."""
+        if self.staff_id not in self.config.audit_staff_ids:
+            raise ApiError(HTTPStatus.FORBIDDEN, "Only staff listed in AuditStaffIds see the audit")
+        entries = storage.audit_entries()
+        return {"entries": [presenters.audit_entry(entry) for entry in entries]}
 
     def change_inbound_webhook(self) -> dict:
         """Body of POST /inbound_webhook/<phone_sid>."""
         phone_sid = self.path_sid("phone_sid", "phone")
         setting = validation.parse_webhook_setting(validation.parse_json_object(self.request.body))
         phone = self.twilio.set_inbound_webhook(phone_sid, setting)
+        storage.audit(self.staff_id, "inbound_webhook", phone_sid)
         log.info(f"inbound webhook changed phone={phone_sid} method={setting.method}")
         return {"phone": presenters.phone_json(phone, self.config.inbound_url)}
 
@@ -208,19 +246,25 @@ class SmsManip(SimpleAPI):
             f"inbound sid={inbound.message_sid} from={mask_number(inbound.number_from)} "
             f"media={len(inbound.media_urls)} keyword={inbound.keyword or '-'}"
         )
-        reply = "" if inbound.keyword else self.config.auto_reply_text
-        body = twiml_reply(reply) if reply else EMPTY_TWIML
-        return [Response(body.encode(), status_code=HTTPStatus.OK, content_type=XML)]
+        twiml, effects = messaging.receive_inbound(self.config, inbound)
+        return [Response(twiml.encode(), status_code=HTTPStatus.OK, content_type=XML), *effects]
 
     # Helpers -----------------------------------------------------------------------------
 
-    def respond(self, build: Callable[[], Any], status: int = HTTPStatus.OK) -> list[Response]:
-        """Run a route body and return its JSON, or the JSON error it raised."""
+    def respond(self, build: Callable[[], RouteResult], status: int = HTTPStatus.OK) -> list[Any]:
+        """Run a route body and return its JSON (and effects), or the JSON error it raised."""
         try:
-            return [JSONResponse(build(), status_code=status)]
+            result = build()
+            body, effects = result if isinstance(result, tuple) else (result, [])
+            return [JSONResponse(body, status_code=status), *effects]
         except ApiError as error:
             log.info(f"{self.request.method} {self.request.path} -> {error.status}")
             return [error.to_response()]
+
+    @property
+    def staff_id(self) -> str:
+        """The logged-in staff member (authenticate() guarantees one on UI routes)."""
+        return str(self.request.headers.get("canvas-logged-in-user-id") or "")
 
     def path_sid(self, name: str, kind: str) -> str:
         """A validated SID from the path."""

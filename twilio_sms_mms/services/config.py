@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -22,7 +23,14 @@ class PluginConfig:
     public_base_url: str
     twilio_api_base_url: str
     auto_reply_text: str
+    help_reply_text: str
+    practice_name: str
+    quick_replies: tuple[QuickReply, ...]
+    create_task_on_inbound: bool
+    inbound_task_team_id: str
+    audit_staff_ids: frozenset[str]
     problems: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def from_variables(cls, secrets: dict, environment: dict) -> PluginConfig:
@@ -37,6 +45,7 @@ class PluginConfig:
             problems.append(f"{names.PUBLIC_BASE_URL} must be scheme://host[:port]")
         if not ORIGIN_PATTERN.match(api_base):
             problems.append(f"{names.TWILIO_API_BASE_URL} must be scheme://host[:port]")
+        quick_replies, quick_reply_problem = parse_quick_replies(values[names.QUICK_REPLIES])
         return cls(
             account_sid=values[names.ACCOUNT_SID],
             api_key=values[names.API_KEY],
@@ -45,7 +54,16 @@ class PluginConfig:
             public_base_url=public,
             twilio_api_base_url=api_base,
             auto_reply_text=values[names.AUTO_REPLY_TEXT],
+            help_reply_text=values[names.HELP_REPLY_TEXT],
+            practice_name=values[names.PRACTICE_NAME],
+            quick_replies=quick_replies,
+            create_task_on_inbound=values[names.CREATE_TASK_ON_INBOUND].lower() in TRUE_WORDS,
+            inbound_task_team_id=values[names.INBOUND_TASK_TEAM_ID],
+            audit_staff_ids=frozenset(
+                part.strip() for part in values[names.AUDIT_STAFF_IDS].split(",") if part.strip()
+            ),
             problems=tuple(problems),
+            warnings=(quick_reply_problem,) if quick_reply_problem else (),
         )
 
     def public_url(self, route: str) -> str:
@@ -77,7 +95,40 @@ _ALL_NAMES = (
     names.PUBLIC_BASE_URL,
     names.TWILIO_API_BASE_URL,
     names.AUTO_REPLY_TEXT,
+    names.HELP_REPLY_TEXT,
+    names.QUICK_REPLIES,
+    names.PRACTICE_NAME,
+    names.CREATE_TASK_ON_INBOUND,
+    names.INBOUND_TASK_TEAM_ID,
+    names.AUDIT_STAFF_IDS,
 )
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+@dataclass(frozen=True)
+class QuickReply:
+    """A message template an administrator configured, e.g. {"name": "Reminder", "text": "..."}."""
+
+    name: str
+    text: str
+
+
+def parse_quick_replies(raw: str) -> tuple[tuple[QuickReply, ...], str | None]:
+    """Parse the QuickReplies variable (a JSON list of {name, text}); report a problem if bad."""
+    if not raw:
+        return (), None
+    try:
+        items = json.loads(raw)
+    except ValueError:
+        return (), f"{names.QUICK_REPLIES} is not valid JSON"
+    if not isinstance(items, list) or not all(
+        isinstance(item, dict)
+        and isinstance(item.get("name"), str)
+        and isinstance(item.get("text"), str)
+        for item in items
+    ):
+        return (), f"{names.QUICK_REPLIES} must be a JSON list of {{name, text}}"
+    return tuple(QuickReply(item["name"], item["text"]) for item in items), None
 
 
 def _default_public_base(environment: dict) -> str:

@@ -21,18 +21,22 @@ class ApiError(Exception):
         message: str,
         twilio_code: int | None = None,
         field: str | None = None,
+        reason: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.twilio_code = twilio_code
         self.field = field
+        self.reason = reason
 
     def to_response(self) -> JSONResponse:
         """Return the JSON response for this error."""
         error: dict[str, object] = {"message": self.message, "twilioCode": self.twilio_code}
         if self.field:
             error["field"] = self.field
+        if self.reason:
+            error["reason"] = self.reason
         return JSONResponse({"error": error}, status_code=self.status)
 
 

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
     from canvas_sdk.clients.twilio.structures import Media, Message
 
+    from twilio_sms_mms.models.records import AuditEntry, TextMessage
+    from twilio_sms_mms.services.patients import ChartPhone
     from twilio_sms_mms.services.twilio_service import PhoneNumber
     from twilio_sms_mms.services.validation import Segmentation
 
@@ -107,4 +109,64 @@ def sent_message(message: Message, segmentation: Segmentation) -> dict:
         "encoding": segmentation.encoding,
         "mediaCount": as_int(message.count_media),
         "created": iso(message.date_created),
+    }
+
+
+def thread_message(record: TextMessage) -> dict:
+    """One bubble of the patient's thread, from the plugin's own record."""
+    return {
+        "sid": record.sid,
+        "direction": record.direction,
+        "practiceNumber": record.practice_number,
+        "patientNumber": record.patient_number,
+        "body": record.body,
+        "status": record.status,
+        "errorCode": record.error_code,
+        "errorExplanation": explain_error(record.error_code),
+        "sentBy": record.staff_name or None,
+        "created": iso(record.created),
+        "mediaCount": len(record.media_urls or []),
+        "media": inbound_media(record),
+        "shared": len(record.patient_ids or []) > 1,
+    }
+
+
+def inbound_media(record: TextMessage) -> list[dict]:
+    """Inbound media as the plugin's own URLs (Twilio's media URLs end in the ME sid)."""
+    if record.direction != "inbound":
+        return []
+    items = []
+    for url, content_type in zip(record.media_urls or [], record.media_types or [], strict=False):
+        media_sid = str(url).rstrip("/").rsplit("/", 1)[-1]
+        if media_sid.startswith("ME"):
+            items.append(
+                {
+                    "sid": media_sid,
+                    "contentType": content_type,
+                    "url": f"{ROUTE_PREFIX}/medias/{record.sid}/{media_sid}",
+                }
+            )
+    return items
+
+
+def chart_phone_json(phone: ChartPhone, opted_out_from: list[str], shared: bool) -> dict:
+    """One of the patient's numbers for the composer's To picker."""
+    return {
+        "number": phone.number,
+        "use": phone.use,
+        "rank": phone.rank,
+        "hasConsent": phone.has_consent,
+        "optedOut": phone.opted_out,
+        "optedOutFrom": opted_out_from,
+        "shared": shared,
+    }
+
+
+def audit_entry(entry: AuditEntry) -> dict:
+    """One line of the audit trail."""
+    return {
+        "staffId": entry.staff_id,
+        "action": entry.action,
+        "target": entry.target,
+        "at": iso(entry.created),
     }

@@ -16,6 +16,7 @@ SID_PATTERNS = {
     "media": re.compile(r"^ME[0-9a-fA-F]{32}$"),
     "phone": re.compile(r"^PN[0-9a-fA-F]{32}$"),
 }
+PATIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
 
 # GSM 03.38 basic set, and the extension set whose characters take two septets.
@@ -190,3 +191,20 @@ def parse_page_size(raw: str | None) -> int:
     if not re.fullmatch(r"[0-9]{1,4}", raw) or not 1 <= int(raw) <= limits.PAGE_SIZE_MAX:
         raise bad_request(f"pageSize must be a number from 1 to {limits.PAGE_SIZE_MAX}", "pageSize")
     return int(raw)
+
+
+def require_patient_id(raw: str) -> str:
+    """A patient key from the path, or a 400."""
+    patient_id = unquote(raw or "")
+    if not PATIENT_ID_PATTERN.match(patient_id):
+        raise bad_request("patientId is not a valid patient id", "patientId")
+    return patient_id
+
+
+def optional_patient_id(raw: object) -> str:
+    """The patient key a send is made from ("" when texting outside a chart)."""
+    if raw in (None, ""):
+        return ""
+    if not isinstance(raw, str):
+        raise bad_request("patientId must be a string", "patientId")
+    return require_patient_id(raw)
