@@ -16,6 +16,7 @@ if _project_root not in sys.path:
 
 from canvas_sdk.test_utils.factories import PatientFactory, StaffFactory  # noqa: E402
 from canvas_sdk.v1.data import Patient, PatientContactPoint, Staff  # noqa: E402
+from canvas_sdk.v1.data.application import Application  # noqa: E402
 
 from devtools import demo_data  # noqa: E402
 
@@ -52,8 +53,17 @@ def seed_patient(patient: demo_data.DemoPatient) -> Patient:
     return row
 
 
+def seed_application() -> None:
+    """The installed-application row Canvas creates at install; badges name it."""
+    Application.objects.update_or_create(
+        identifier="twilio_sms_mms.handlers.sms_form_app:SmsFormApp",
+        defaults={"name": "SMS Twilio", "description": "Text patients through Twilio."},
+    )
+
+
 def seed() -> None:
     """Create every demo row."""
+    seed_application()
     seed_staff()
     for patient in demo_data.PATIENTS:
         seed_patient(patient)

@@ -8,6 +8,7 @@ from canvas_sdk.handlers.application import Application
 from canvas_sdk.templates import render_to_string
 
 from twilio_sms_mms.constants.settings import ROUTE_PREFIX
+from twilio_sms_mms.services import patients, storage
 from twilio_sms_mms.services.config import PluginConfig
 
 
@@ -23,6 +24,7 @@ class SmsFormApp(Application):
             "patientId": patient_id,
             "pluginUrls": {"inbound": config.inbound_url, "status": config.status_url},
             "configProblems": list(config.problems),
+            "configWarnings": list(config.warnings),
         }
         html = render_to_string("templates/sms_app.html", {"app_config": app_config})
         return LaunchModalEffect(
@@ -30,3 +32,11 @@ class SmsFormApp(Application):
             target=LaunchModalEffect.TargetType.RIGHT_CHART_PANE,
             title="SMS Twilio",
         ).apply()
+
+    def compute_notification_badge(self) -> int | None:
+        """Unread inbound texts from the patient's chart numbers."""
+        patient_id = str((self.event.context.get("patient") or {}).get("id") or "")
+        if not patient_id:
+            return None
+        numbers = [phone.number for phone in patients.chart_phones(patient_id)]
+        return storage.unread_count(numbers)

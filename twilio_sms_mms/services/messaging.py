@@ -112,7 +112,7 @@ def receive_inbound(config: PluginConfig, inbound: InboundMessage) -> tuple[str,
     effects = notifications.live_update(patient_ids, event)
     for patient_id in patient_ids:
         numbers = [phone.number for phone in patients.chart_phones(patient_id)]
-        effects.append(notifications.unread_badge(patient_id, storage.unread_count(numbers)))
+        effects.extend(notifications.unread_badge(patient_id, storage.unread_count(numbers)))
         if config.create_task_on_inbound and not keyword:
             effects.append(notifications.reply_task(patient_id, config.inbound_task_team_id))
     return twiml_reply(reply), effects
@@ -162,7 +162,7 @@ def patient_thread(config: PluginConfig, patient_id: str) -> tuple[dict, list[Ef
         "messages": [presenters.thread_message(record) for record in messages],
         "quickReplies": quick_replies(config, summary),
     }
-    effects = [notifications.unread_badge(patient_id, 0)] if cleared else []
+    effects = notifications.unread_badge(patient_id, 0) if cleared else []
     return body, effects
 
 

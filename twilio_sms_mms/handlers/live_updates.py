@@ -1,0 +1,18 @@
+"""The plugin's WebSocket: a patient's open thread receives its live updates here."""
+
+from __future__ import annotations
+
+import re
+
+from canvas_sdk.handlers.simple_api.websocket import WebSocketAPI
+
+PATIENT_CHANNEL = re.compile(r"^patient_[A-Za-z0-9-]{1,64}$")
+
+
+class ThreadUpdates(WebSocketAPI):
+    """Accepts Staff sessions on `patient_<patient id>` channels; Canvas fans Broadcasts out."""
+
+    def authenticate(self) -> bool:
+        """Staff only, and only on a patient channel."""
+        user = self.websocket.logged_in_user or {}
+        return user.get("type") == "Staff" and bool(PATIENT_CHANNEL.match(self.websocket.channel))
