@@ -16,6 +16,22 @@ AUTO_REPLY_TEXT = (
     "Thanks for your message. Our team will reply during office hours. For emergencies call 911."
 )
 
+PRACTICE_NAME = "Riverside Family Clinic"
+HELP_REPLY_TEXT = "Riverside Family Clinic texts about your care. Call (555) 010-0001 for help."
+QUICK_REPLIES = (
+    {
+        "name": "Appointment reminder",
+        "text": "Hi {patient_first_name}, this is {practice_name}: a reminder of your appointment "
+        "tomorrow. Reply C to confirm.",
+    },
+    {
+        "name": "Lab results ready",
+        "text": "Hi {patient_first_name}, your lab results are ready. Please call {practice_name} "
+        "to go over them.",
+    },
+    {"name": "Call us", "text": "Hi {patient_first_name}, please call {practice_name} today."},
+)
+
 
 @dataclass(frozen=True)
 class PracticeNumber:

@@ -66,6 +66,10 @@ def write_plugin_secrets(sandbox_url: str, public_url: str, path: Path = SECRETS
         "TwilioApiBaseUrl": sandbox_url,
         "PublicBaseUrl": public_url,
         "AutoReplyText": demo_data.AUTO_REPLY_TEXT,
+        "HelpReplyText": demo_data.HELP_REPLY_TEXT,
+        "PracticeName": demo_data.PRACTICE_NAME,
+        "QuickReplies": json.dumps(demo_data.QUICK_REPLIES),
+        "CreateTaskOnInbound": "true",
     }
     path.write_text(json.dumps(values, indent=2) + "\n")
 
