@@ -12,14 +12,22 @@ PATIENT = "+15550123456"
 
 def outbound(sid: str = "SM" + "1" * 32, status: str = "queued") -> TextMessage:
     return storage.record_outbound(
-        sid=sid, status=status, practice_number=PRACTICE, patient_number=PATIENT,
-        body="See you at 9", media_urls=[], staff_id="s1", staff_name="Dr. Ana Reyes",
+        sid=sid,
+        status=status,
+        practice_number=PRACTICE,
+        patient_number=PATIENT,
+        body="See you at 9",
+        media_urls=[],
+        staff_id="s1",
+        staff_name="Dr. Ana Reyes",
         patient_ids=["p1"],
     )
 
 
 def update(status: str, code: int | None = None, sid: str = "SM" + "1" * 32) -> StatusUpdate:
-    return StatusUpdate(message_sid=sid, status=status, error_code=code, number_from=PRACTICE, number_to=PATIENT)
+    return StatusUpdate(
+        message_sid=sid, status=status, error_code=code, number_from=PRACTICE, number_to=PATIENT
+    )
 
 
 def inbound(sid: str = "SM" + "9" * 32, body: str = "hello") -> InboundMessage:
