@@ -24,6 +24,11 @@
  *   send-from send-to send-to-message send-text send-counter send-encoding-warning
  *   send-media send-media-message send-callback send-button send-result
  *   send-error send-sid send-status
+ *   consent-dialog consent-text consent-cancel consent-send
+ *   (thread, To picker and quick replies: see the list at the top of thread.js)
+ * Log, unmatched texts
+ *   log-unmatched unmatched-view unmatched-back unmatched-state unmatched-list unmatched-item
+ *   config-warnings                          softer banner for configuration warnings
  * Phones
  *   phones-state phones-refresh phone-list phone-card (data-sid) phone-capability
  *   phone-status phone-plugin-badge phone-inbound phone-status-callback
@@ -55,6 +60,8 @@
     log: { direction: "from", messages: [], nextPage: null, requestId: 0, openSid: null },
     sending: false,
     pollTimer: null,
+    lastSentSid: null,
+    unmatchedRequestId: 0,
   };
 
   // ---------- helpers ----------
@@ -75,8 +82,8 @@
     return node;
   }
 
-  function apiError(message, status, twilioCode = null, field = null) {
-    return Object.assign(new Error(message), { status, twilioCode: twilioCode ?? null, field: field || null });
+  function apiError(message, status, twilioCode = null, field = null, reason = null) {
+    return Object.assign(new Error(message), { status, twilioCode: twilioCode ?? null, field: field || null, reason: reason || null });
   }
 
   /** Call the plugin API; resolves with the JSON body, rejects with an Error whose message has words. */
@@ -111,7 +118,7 @@
     if (response.status === 401) message = "Your Canvas session has expired. Reload the chart and try again.";
     if (!message) message = `The server answered ${response.status} ${response.statusText}`.trim() + ".";
     if (response.status === 503) showBanner(message);
-    return apiError(message, response.status, detail.twilioCode, detail.field);
+    return apiError(message, response.status, detail.twilioCode, detail.field, detail.reason);
   }
 
   function errorText(error) {
@@ -153,9 +160,20 @@
     return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
   }
 
+  function statusTone(status) {
+    return STATUS_TONES[status] || "neutral";
+  }
+
   function statusBadge(status) {
     const text = String(status || "unknown");
-    return el("span", { className: `badge ${STATUS_TONES[text] || "neutral"}`, "data-testid": "status-badge", "data-status": text }, text);
+    return el("span", { className: `badge ${statusTone(text)}`, "data-testid": "status-badge", "data-status": text }, text);
+  }
+
+  /** "Main line (+15550100001)" for a practice number the phone list knows, else the number. */
+  function practiceLabel(number) {
+    const phone = state.phones.find((item) => item.phoneNumber === number);
+    const label = phone && phone.label && phone.label !== number ? phone.label : "";
+    return label ? `${label} (${number})` : String(number || "unknown number");
   }
 
   function showBanner(message) {
@@ -221,6 +239,9 @@
   function showConfigProblems() {
     const problems = Array.isArray(config.configProblems) ? config.configProblems : [];
     if (problems.length) showBanner(`Twilio is not configured: ${problems.join("; ")}`);
+    const warnings = (Array.isArray(config.configWarnings) ? config.configWarnings : []).filter(Boolean);
+    $("warnings").replaceChildren(...warnings.map((warning) => el("p", {}, String(warning))));
+    $("warnings").hidden = warnings.length === 0;
   }
 
   // ---------- phone list (fetched once per open, shared) ----------
@@ -246,6 +267,7 @@
     renderLogNumbers();
     renderSendFrom();
     renderPhoneCards();
+    thread.rerender();
     if (!$("send-callback").value) $("send-callback").value = state.pluginUrls.status || "";
     if ($("send-result").dataset.phonesError) $("send-result").replaceChildren();
     delete $("send-result").dataset.phonesError;
@@ -369,6 +391,7 @@
   function closeDetail(restoreFocus) {
     const sid = state.log.openSid;
     state.log.openSid = null;
+    $("unmatched-view").hidden = true;
     $("message-detail").hidden = true;
     $("message-detail").replaceChildren();
     $("log-list-view").hidden = false;
@@ -415,12 +438,12 @@
   }
 
   /** In-page confirmation; resolves true only when the user presses the confirm button. */
-  function confirmDialog(text) {
-    const dialog = $("confirm-dialog");
-    $("confirm-text").textContent = text;
+  function confirmDialog(text, name = "confirm") {
+    const dialog = $(`${name}-dialog`);
+    $(`${name}-text`).textContent = text;
     dialog.returnValue = "";
     dialog.showModal();
-    $("confirm-cancel").focus();
+    $(`${name}-cancel`).focus();
     return new Promise((resolve) => {
       dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"), { once: true });
     });
@@ -447,6 +470,49 @@
       line.className = "detail-message error-box";
       line.textContent = `Could not delete: ${errorText(error)}`;
     }
+  }
+
+  // ---------- Log tab: unmatched texts ----------
+
+  /** Inbound texts from numbers on no chart, newest first (from the plugin's record, no Twilio cost). */
+  async function showUnmatched() {
+    const requestId = ++state.unmatchedRequestId;
+    closeDetail(false);
+    $("log-list-view").hidden = true;
+    $("unmatched-view").hidden = false;
+    $("unmatched-list").replaceChildren();
+    $("unmatched-state").className = "state loading";
+    $("unmatched-state").textContent = "Loading unmatched texts…";
+    $("unmatched-back").focus();
+    try {
+      const data = await api("/unmatched");
+      if (requestId !== state.unmatchedRequestId) return;
+      const messages = Array.isArray(data.messages) ? data.messages : [];
+      $("unmatched-list").replaceChildren(...messages.map(unmatchedItem));
+      $("unmatched-state").className = messages.length ? "state" : "state empty";
+      $("unmatched-state").textContent = messages.length ? plural(messages.length, "text") : "No texts from unknown numbers.";
+    } catch (error) {
+      if (requestId !== state.unmatchedRequestId) return;
+      $("unmatched-state").className = "state error";
+      $("unmatched-state").textContent = `Could not load unmatched texts: ${errorText(error)}`;
+    }
+  }
+
+  function unmatchedItem(message) {
+    return el("li", { className: "message unmatched", "data-testid": "unmatched-item", "data-sid": message.sid },
+      el("span", { className: "message-top" },
+        el("span", { className: "counterpart" }, "From ", message.patientNumber || "unknown"),
+        el("time", { datetime: message.created || null }, formatTime(message.created))),
+      el("span", { className: "unmatched-to muted" }, "to ", practiceLabel(message.practiceNumber)),
+      el("span", { className: "unmatched-body" }, message.body || "(no text)"),
+      message.mediaCount > 0 && el("span", { className: "chip" }, plural(message.mediaCount, "attachment")));
+  }
+
+  function hideUnmatched() {
+    state.unmatchedRequestId += 1;
+    $("unmatched-view").hidden = true;
+    $("log-list-view").hidden = false;
+    $("log-unmatched").focus();
   }
 
   // ---------- Send tab ----------
@@ -502,22 +568,43 @@
     return "";
   }
 
+  /** The number the composer will text: the To picker's choice, else the typed one. */
+  function recipientNumber() {
+    const chosen = thread.recipient();
+    return chosen !== null ? chosen : normalisePhone($("send-to").value);
+  }
+
+  /** Say what is wrong or worth knowing about the recipient; true if a send may go ahead. */
   function checkRecipient() {
+    const chosen = thread.recipient();
     const raw = $("send-to").value;
-    const number = normalisePhone(raw);
+    const number = recipientNumber();
+    const valid = E164.test(number);
     const line = $("send-to-message");
-    if ($("send-to").getAttribute("aria-invalid") === "true") return E164.test(number);
-    if (!raw.trim()) {
-      line.className = "hint";
-      line.textContent = "International format, e.g. +15551234567";
-    } else if (!E164.test(number)) {
-      line.className = "hint error";
-      line.textContent = "Not a valid number: use + and the country code, e.g. +15551234567.";
-    } else {
-      line.className = "hint ok";
-      line.textContent = number === raw.trim() ? "✓ Valid number" : `✓ Will be sent to ${number}`;
+    if (chosen === null && $("send-to").getAttribute("aria-invalid") === "true") return valid;
+    const sender = selectedSender();
+    const verdict = valid ? thread.judge(number, sender ? sender.phoneNumber : "") : { refusal: "", notice: "" };
+    let kind = "hint";
+    let text = "";
+    if (chosen === null && !raw.trim()) text = "International format, e.g. +15551234567";
+    else if (!valid) {
+      kind = "hint error";
+      text = "Not a valid number: use + and the country code, e.g. +15551234567.";
+    } else if (verdict.refusal) {
+      kind = "hint error";
+      text = verdict.refusal;
+    } else if (verdict.notice) {
+      kind = "hint warn";
+      text = verdict.notice;
+    } else if (chosen === null) {
+      kind = "hint ok";
+      text = number === raw.trim() ? "✓ Valid number" : `✓ Will be sent to ${number}`;
     }
-    return E164.test(number);
+    line.className = kind;
+    line.textContent = text;
+    line.hidden = !text;
+    line.dataset.refused = String(Boolean(verdict.refusal));
+    return valid && !verdict.refusal;
   }
 
   function normaliseRecipient() {
@@ -572,9 +659,15 @@
     document.querySelectorAll("#send-form [aria-invalid]").forEach((input) => input.removeAttribute("aria-invalid"));
     const sender = selectedSender();
     const payload = {
-      numberFrom: sender.phoneNumber, numberFromSid: sender.sid, numberTo: $("send-to").value,
+      numberFrom: sender.phoneNumber, numberFromSid: sender.sid, numberTo: recipientNumber(),
       callbackUrl: $("send-callback").value.trim(), text: $("send-text").value, mediaUrl: mediaUrls(),
     };
+    if (config.patientId) payload.patientId = String(config.patientId);
+    await submitSend(payload, sender);
+  }
+
+  /** POST the send; on a consent refusal ask the clinician, and send again if they confirm. */
+  async function submitSend(payload, sender) {
     state.sending = true;
     clearTimeout(state.pollTimer);
     updateSendForm();
@@ -590,27 +683,51 @@
     }
     state.sending = false;
     updateSendForm();
-    if (failure) showSendError(failure);
-    else {
-      showSent(sent);
-      if (sent.sid) pollStatus(sent.sid);
-      if ($("log-number").value === sender.phoneNumber && $("log-direction").value === "from") loadMessages();
+    if (failure && failure.reason === "consent_required" && !payload.confirmNoConsent) {
+      $("send-result").replaceChildren();
+      const question = `${thread.patientName()} has not consented to texts at this number. Send anyway?`;
+      if (await confirmDialog(question, "consent")) await submitSend({ ...payload, confirmNoConsent: true }, sender);
+      else $("send-result").replaceChildren(el("p", { className: "hint", "data-testid": "send-error" }, "Not sent."));
+      return;
     }
+    if (failure) {
+      showSendError(failure);
+      if (failure.reason === "opted_out") thread.load();
+      return;
+    }
+    state.lastSentSid = sent.sid || null;
+    showSent(sent);
+    if (sent.sid && thread.hasPatient()) thread.insertSent(sent, payload.text);
+    else if (sent.sid) pollStatus(sent.sid);
+    if ($("log-number").value === sender.phoneNumber && $("log-direction").value === "from") loadMessages();
   }
 
   function showSent(message) {
     $("send-result").replaceChildren(el("div", { className: "ok-box" },
-      el("p", {}, `Message sent to ${message.to || "the patient"}.`),
-      el("p", {}, "Status: ", el("span", { "data-testid": "send-status" }, statusBadge(message.status))),
+      el("p", {}, `Sent to ${message.to || "the patient"} · `, el("span", { "data-testid": "send-status" }, statusBadge(message.status))),
       el("p", { className: "muted" }, "Message ID ", el("code", { "data-testid": "send-sid" }, message.sid || "—"),
         message.segments ? ` · ${plural(message.segments, "segment")}` : "",
         message.encoding ? ` · ${message.encoding}` : ""),
       el("p", { className: "muted", "data-testid": "send-poll" }, "Watching for delivery…")));
   }
 
+  /** Keep the send confirmation's badge in step with the thread's live status of that message. */
+  function syncSentStatus() {
+    const status = state.lastSentSid && thread.status(state.lastSentSid);
+    const badge = document.querySelector('[data-testid="send-status"]');
+    const note = document.querySelector('[data-testid="send-poll"]');
+    if (!status || !badge || !note || document.querySelector('[data-testid="send-sid"]').textContent !== state.lastSentSid) return;
+    badge.replaceChildren(statusBadge(status));
+    if (FINAL_STATUSES.has(status)) {
+      note.textContent = ["failed", "undelivered"].includes(status) ? "Not delivered: see the message above." : "Final status.";
+      note.className = ["failed", "undelivered"].includes(status) ? "error-box" : "muted";
+    }
+  }
+
   function showSendError(error) {
     $("send-result").replaceChildren(el("p", { className: "error-box", "data-testid": "send-error" }, `Not sent: ${errorText(error)}`));
     const input = error.field && $(FIELD_INPUTS[error.field] || "");
+    if (input && input.id === "send-to" && thread.recipient() !== null) return;
     if (input) {
       if (input.id === "send-callback") input.closest("details").open = true;
       input.setAttribute("aria-invalid", "true");
@@ -619,6 +736,7 @@
       if (line) {
         line.className = "hint error";
         line.textContent = error.message;
+        line.hidden = false;
       }
     }
   }
@@ -722,6 +840,16 @@
     return loadPhones(true).then(applyPhones, showPhonesError);
   }
 
+  // ---------- the patient's thread (thread.js) ----------
+
+  const thread = smsPatientThread({
+    config, $, el, api, errorText, statusTone, formatTime, practiceLabel, mediaView,
+  });
+  thread.onChange(() => {
+    updateSendForm();
+    syncSentStatus();
+  });
+
   // ---------- wiring ----------
 
   function start() {
@@ -735,6 +863,10 @@
     $("log-load-more").addEventListener("click", () => loadMessages(true));
     $("confirm-cancel").addEventListener("click", () => $("confirm-dialog").close("cancel"));
     $("confirm-ok").addEventListener("click", () => $("confirm-dialog").close("confirm"));
+    $("consent-cancel").addEventListener("click", () => $("consent-dialog").close("cancel"));
+    $("consent-ok").addEventListener("click", () => $("consent-dialog").close("confirm"));
+    $("log-unmatched").addEventListener("click", showUnmatched);
+    $("unmatched-back").addEventListener("click", hideUnmatched);
     $("send-from").addEventListener("change", chooseSender);
     $("send-to").addEventListener("input", updateSendForm);
     $("send-to").addEventListener("blur", normaliseRecipient);
@@ -749,6 +881,7 @@
     selectTab("log");
     updateSendForm();
     showPhones();
+    thread.start();
   }
 
   window.smsApp = { countSegments, normalisePhone };
