@@ -30,6 +30,7 @@ function smsPatientThread(kit) {
     phones: [],
     messages: new Map(),
     nodes: new Map(),
+    drawn: new Map(),
     mediaRequested: new Set(),
     choice: null,
     socket: null,
@@ -129,13 +130,18 @@ function smsPatientThread(kit) {
       if (!thread.messages.has(sid)) {
         node.remove();
         thread.nodes.delete(sid);
+        thread.drawn.delete(sid);
       }
     }
     for (const message of messages) {
+      // Redraw a bubble only when what it shows changed (keeps images and scroll steady).
+      const drawn = JSON.stringify([message, senderText(message), thread.phones.length]);
+      if (thread.drawn.get(message.sid) === drawn) continue;
       const node = thread.nodes.get(message.sid);
       const fresh = bubble(message);
       if (node) node.replaceWith(fresh);
       thread.nodes.set(message.sid, fresh);
+      thread.drawn.set(message.sid, drawn);
     }
     list.append(...messages.map((message) => thread.nodes.get(message.sid)));
     if (messages.length) setState("", "");
@@ -152,11 +158,12 @@ function smsPatientThread(kit) {
   /** Add or replace one message (live event or send response) and keep the view at the newest. */
   function upsert(message, { localOnly = false } = {}) {
     if (!message || !message.sid) return;
+    const isNew = !thread.messages.has(message.sid);
     const merged = merge(thread.messages.get(message.sid), message);
-    if (localOnly && !thread.messages.has(message.sid)) merged.localOnly = true;
+    if (localOnly && isNew) merged.localOnly = true;
     thread.messages.set(message.sid, merged);
-    renderAll(true);
-    kit.onStatus(merged.sid, merged.status);
+    renderAll(isNew);
+    changed();
   }
 
   function applyStatus(event) {
@@ -253,6 +260,7 @@ function smsPatientThread(kit) {
     const options = thread.phones.map((phone) => choice(phone.number, phoneTitle(phone), phoneBadges(phone), phone.optedOut));
     options.push(choice(OTHER, "Other number", [], false));
     box.replaceChildren(el("legend", { className: "field" }, "To"), ...options);
+    $("send-to-label").textContent = "Number (international format)";
     box.hidden = false;
     $("send-to-other").hidden = thread.choice !== OTHER;
   }
