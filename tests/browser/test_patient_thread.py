@@ -116,6 +116,7 @@ def test_patient_replies_appear_live_and_stop_start_switch_the_composer(
     expect(bubble(chart, hello)).to_have_attribute(
         "data-direction", "inbound", timeout=LIVE_TIMEOUT_MS
     )
+    expect(bubble(chart, hello)).to_be_in_viewport()
 
     patient_texts(local_stack, "STOP")
     expect(refusal).to_contain_text("opted out of texts from Main line", timeout=LIVE_TIMEOUT_MS)
@@ -136,14 +137,19 @@ def test_patient_replies_appear_live_and_stop_start_switch_the_composer(
 
 
 @pytest.mark.usefixtures("main_line_to_plugin")
-def test_a_hostile_text_shows_as_characters(local_stack: LocalStack, open_chart: OpenChart) -> None:
-    chart = open_thread(open_chart, demo_data.MARIA.key)
-
+def test_a_hostile_text_shows_as_characters_at_the_bottom_of_the_thread(
+    local_stack: LocalStack, open_chart: OpenChart
+) -> None:
     patient_texts(local_stack, HOSTILE_BODY)
 
-    hostile = bubble(chart, HOSTILE_BODY)
-    expect(hostile).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    chart = open_thread(open_chart, demo_data.MARIA.key)
+
+    hostile = bubble(chart, HOSTILE_BODY).last
+    expect(hostile).to_be_in_viewport()
     expect(hostile.locator("img")).to_have_count(0)
+    expect(chart.tid("thread-message").last).to_have_attribute(
+        "data-sid", hostile.get_attribute("data-sid") or ""
+    )
     chart.assert_clean()
 
 

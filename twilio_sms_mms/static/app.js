@@ -169,11 +169,12 @@
     return el("span", { className: `badge ${statusTone(text)}`, "data-testid": "status-badge", "data-status": text }, text);
   }
 
-  /** "Main line (+15550100001)" for a practice number the phone list knows, else the number. */
-  function practiceLabel(number) {
+  /** "Main line (+15550100001)" for a practice number the phone list knows ("Main line" if short). */
+  function practiceLabel(number, short = false) {
     const phone = state.phones.find((item) => item.phoneNumber === number);
     const label = phone && phone.label && phone.label !== number ? phone.label : "";
-    return label ? `${label} (${number})` : String(number || "unknown number");
+    if (!label) return String(number || "unknown number");
+    return short ? label : `${label} (${number})`;
   }
 
   function showBanner(message) {
@@ -225,6 +226,7 @@
       $(tab.getAttribute("aria-controls")).hidden = !selected;
       if (selected && focus) tab.focus();
     }
+    if (name === "send") thread.scrollToNewest();
   }
 
   function moveTabFocus(event) {
@@ -392,6 +394,8 @@
     const sid = state.log.openSid;
     state.log.openSid = null;
     $("unmatched-view").hidden = true;
+    $("log-pickers").hidden = false;
+    $("log-unmatched").hidden = false;
     $("message-detail").hidden = true;
     $("message-detail").replaceChildren();
     $("log-list-view").hidden = false;
@@ -479,6 +483,8 @@
     const requestId = ++state.unmatchedRequestId;
     closeDetail(false);
     $("log-list-view").hidden = true;
+    $("log-pickers").hidden = true;
+    $("log-unmatched").hidden = true;
     $("unmatched-view").hidden = false;
     $("unmatched-list").replaceChildren();
     $("unmatched-state").className = "state loading";
@@ -511,6 +517,8 @@
   function hideUnmatched() {
     state.unmatchedRequestId += 1;
     $("unmatched-view").hidden = true;
+    $("log-pickers").hidden = false;
+    $("log-unmatched").hidden = false;
     $("log-list-view").hidden = false;
     $("log-unmatched").focus();
   }

@@ -182,7 +182,7 @@ function smsPatientThread(kit) {
   function senderText(message) {
     if (message.direction === "outbound") {
       const who = message.sentBy || (message.localOnly ? "You" : "Practice");
-      return `${who} · ${kit.practiceLabel(message.practiceNumber)}`;
+      return `${who} · ${kit.practiceLabel(message.practiceNumber, true)}`;
     }
     const phone = phoneOf(message.patientNumber);
     return phone ? `${phone.use || "phone"} ${message.patientNumber}` : String(message.patientNumber || "unknown number");
@@ -195,7 +195,8 @@ function smsPatientThread(kit) {
     const node = el("li", { className: `bubble ${outbound ? "outbound" : "inbound"}${failed ? " failed" : ""}`,
       "data-testid": "thread-message", "data-sid": message.sid, "data-direction": outbound ? "outbound" : "inbound" },
       el("div", { className: "bubble-meta" },
-        el("span", { className: "sender", "data-testid": "bubble-sender" }, senderText(message)),
+        el("span", { className: "sender", "data-testid": "bubble-sender",
+          title: outbound ? `from ${message.practiceNumber} to ${message.patientNumber}` : `from ${message.patientNumber} to ${message.practiceNumber}` }, senderText(message)),
         el("time", { datetime: message.created || null, "data-testid": "bubble-time" }, kit.formatTime(message.created))),
       message.body && el("p", { className: "bubble-body", "data-testid": "bubble-body" }, message.body),
       el("div", { className: "bubble-media", "data-testid": "bubble-media", hidden: true }),
@@ -472,6 +473,7 @@ function smsPatientThread(kit) {
     },
     /** The number's status as last known in the thread, or null. */
     status: (sid) => (thread.messages.get(sid) || {}).status || null,
+    scrollToNewest,
     rerender() {
       if (!thread.loaded) return;
       renderAll(false);
