@@ -75,6 +75,7 @@ class ChartSession:
     patient_key: str
     dialogs: list[DialogRecord] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    http_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
 
     @property
@@ -118,12 +119,17 @@ class ChartSession:
         markers = self.xss_markers()
         assert markers == {"page": "undefined", "app": "undefined"}, markers
 
-    def assert_clean(self) -> None:
-        """No XSS marker, no JS dialog, no page error, no console error so far."""
+    def assert_clean(self, *, http_errors: int = 0) -> None:
+        """No XSS marker, no JS dialog, no page error, no console error so far.
+
+        Chromium logs every 4xx/5xx answer as a console error ("Failed to load resource"); those
+        are kept apart in `http_errors`, and a test that provokes some says how many.
+        """
         self.assert_no_xss()
         assert self.dialogs == [], self.dialogs
         assert self.page_errors == [], self.page_errors
         assert self.console_errors == [], self.console_errors
+        assert len(self.http_errors) == http_errors, self.http_errors
 
     def screenshot(self, name: str, target: Locator | None = None) -> Path:
         """Save a PNG under docs/screenshots/ (whole viewport, or one element)."""
@@ -222,8 +228,13 @@ def _record(session: ChartSession) -> None:
         dialog.dismiss()
 
     def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            session.console_errors.append(f"{message.text} @ {_location(message.location)}")
+        if message.type != "error":
+            return
+        text = f"{message.text} @ {_location(message.location)}"
+        if message.text.startswith("Failed to load resource: the server responded"):
+            session.http_errors.append(text)
+        else:
+            session.console_errors.append(text)
 
     def on_page_error(error: Any) -> None:
         session.page_errors.append(str(error))
