@@ -102,6 +102,21 @@ def test_marias_thread_opens_with_her_mobile_and_a_sent_text_turns_delivered(
     chart.assert_clean()
 
 
+def test_a_picture_sent_to_maria_shows_in_its_bubble(open_chart: OpenChart) -> None:
+    chart = open_thread(open_chart, demo_data.MARIA.key)
+    send_from(chart, MAIN_LINE)
+    text = f"Your wound care sheet [{uuid.uuid4().hex[:6]}]"
+    chart.tid("send-text").fill(text)
+    chart.tid("send-media").fill("https://example.com/wound-care.png")
+    chart.tid("send-button").click()
+
+    image = bubble(chart, text).get_by_test_id("media-image")
+    expect(image).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    expect(image).to_have_js_property("complete", True)
+    assert image.evaluate("img => img.naturalWidth") > 0
+    chart.assert_clean()
+
+
 @pytest.mark.usefixtures("maria_texts_main_line")
 def test_patient_replies_appear_live_and_stop_start_switch_the_composer(
     local_stack: LocalStack, open_chart: OpenChart

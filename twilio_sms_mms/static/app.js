@@ -700,7 +700,7 @@
     }
     if (failure) {
       showSendError(failure);
-      if (failure.reason === "opted_out") thread.load();
+      if (failure.reason === "opted_out" || failure.twilioCode === 21610) thread.load();
       return;
     }
     state.lastSentSid = sent.sid || null;
