@@ -31,6 +31,7 @@ function smsPatientThread(kit) {
     messages: new Map(),
     nodes: new Map(),
     drawn: new Map(),
+    choicesDrawn: null,
     mediaRequested: new Set(),
     choice: null,
     socket: null,
@@ -258,6 +259,11 @@ function smsPatientThread(kit) {
     }
     const known = thread.choice === OTHER || thread.phones.some((phone) => phone.number === thread.choice);
     if (!known) thread.choice = bestChoice();
+    // Polling redraws often: rebuild the radios only when they would change (keeps focus).
+    const labels = thread.phones.map((phone) => (phone.optedOutFrom || []).map((number) => kit.practiceLabel(number)));
+    const drawn = JSON.stringify([thread.phones, thread.choice, labels]);
+    if (drawn === thread.choicesDrawn) return;
+    thread.choicesDrawn = drawn;
     const options = thread.phones.map((phone) => choice(phone.number, phoneTitle(phone), phoneBadges(phone), phone.optedOut));
     options.push(choice(OTHER, "Other number", [], false));
     box.replaceChildren(el("legend", { className: "field" }, "To"), ...options);
