@@ -264,16 +264,12 @@ function smsPatientThread(kit) {
     const drawn = JSON.stringify([thread.phones, thread.choice, labels]);
     if (drawn === thread.choicesDrawn) return;
     thread.choicesDrawn = drawn;
-    const options = thread.phones.map((phone) => choice(phone.number, phoneTitle(phone), phoneBadges(phone), phone.optedOut));
+    const options = thread.phones.map((phone) => choice(phone.number, phone.number, phoneBadges(phone), phone.optedOut));
     options.push(choice(OTHER, "Other number", [], false));
     box.replaceChildren(el("legend", { className: "field" }, "To"), ...options);
     $("send-to-label").textContent = "Number (international format)";
     box.hidden = false;
     $("send-to-other").hidden = thread.choice !== OTHER;
-  }
-
-  function phoneTitle(phone) {
-    return phone.number;
   }
 
   function phoneBadges(phone) {
@@ -453,7 +449,7 @@ function smsPatientThread(kit) {
   function start() {
     if (!patientId) {
       $("thread").hidden = true;
-      $("live-state").hidden = true;
+      $("thread-head").hidden = true;
       renderChoices();
       return;
     }
