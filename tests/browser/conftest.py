@@ -131,10 +131,12 @@ class ChartSession:
         assert self.console_errors == [], self.console_errors
         assert len(self.http_errors) == http_errors, self.http_errors
 
-    def screenshot(self, name: str, target: Locator | None = None) -> Path:
-        """Save a PNG under docs/screenshots/ (whole viewport, or one element)."""
-        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOT_DIR / name
+    def screenshot(
+        self, name: str, target: Locator | None = None, directory: Path = SCREENSHOT_DIR
+    ) -> Path:
+        """Save a PNG under docs/screenshots/ (or `directory`): whole viewport, or one element."""
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / name
         if target is None:
             self.page.screenshot(path=str(path))
         else:

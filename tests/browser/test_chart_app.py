@@ -6,8 +6,10 @@ in Debian's Chromium.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -19,7 +21,7 @@ from tests.browser.app_steps import (
     open_message,
     show_log,
 )
-from tests.browser.conftest import ChartSession
+from tests.browser.conftest import SCREENSHOT_DIR, ChartSession
 from tests.browser.stand_in import (
     FRONT_DESK,
     MAIN,
@@ -178,13 +180,20 @@ def test_delete_asks_in_page_then_cancel_keeps_and_delete_removes(chart: ChartSe
     chart.assert_clean()
 
 
-def test_readme_screenshots(chart: ChartSession) -> None:
+def screenshot_dir(tmp_path: Path) -> Path:
+    """docs/screenshots/ when UPDATE_SCREENSHOTS=1, else a temporary folder (tree stays clean)."""
+    return SCREENSHOT_DIR if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+
+
+def test_readme_screenshots(chart: ChartSession, tmp_path: Path) -> None:
+    """The README's pictures: `UPDATE_SCREENSHOTS=1 pytest -k readme_screenshots` rewrites them."""
+    directory = screenshot_dir(tmp_path)
     show_log(chart, MAIN, "from")
     choose_recipient(chart, MARIA_MOBILE)
     choose_sender(chart, MAIN)
     chart.tid("send-text").fill("Hi Maria, your lab results are in. Please call us to review them.")
     expect(chart.tid("send-button")).to_be_enabled()
-    pane = chart.screenshot("chart-pane.png")
+    pane = chart.screenshot("chart-pane.png", directory=directory)
     assert pane.stat().st_size < SCREENSHOT_LIMIT, pane.stat().st_size
 
     show_log(chart, MAIN, "to")
@@ -193,6 +202,6 @@ def test_readme_screenshots(chart: ChartSession) -> None:
     expect(images).to_have_count(3)
     for image in images.all():
         expect(image).to_have_js_property("complete", True)
-    mms = chart.screenshot("log-mms.png", chart.page.locator("aside.pane"))
+    mms = chart.screenshot("log-mms.png", chart.page.locator("aside.pane"), directory)
     assert mms.stat().st_size < SCREENSHOT_LIMIT, mms.stat().st_size
     chart.assert_clean()
