@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from playwright.sync_api import Locator, ViewportSize, expect
+from playwright.sync_api import Locator, ViewportSize, WebSocketRoute, expect
 
 from devtools import demo_data
 from devtools.stack import LocalStack
@@ -165,6 +165,35 @@ def test_a_hostile_text_shows_as_characters_at_the_bottom_of_the_thread(
     expect(chart.tid("thread-message").last).to_have_attribute(
         "data-sid", hostile.get_attribute("data-sid") or ""
     )
+    chart.assert_clean()
+
+
+@pytest.mark.usefixtures("main_line_to_plugin")
+def test_without_the_socket_the_thread_polls_and_goes_live_once_it_is_back(
+    local_stack: LocalStack, open_chart: OpenChart
+) -> None:
+    attempts: list[str] = []
+
+    def first_attempt_fails(route: WebSocketRoute) -> None:
+        attempts.append(route.url)
+        if len(attempts) == 1:
+            route.close(code=1011, reason="unavailable")
+        else:
+            route.connect_to_server()
+
+    chart = open_chart(demo_data.MARIA.key, viewport=PANE_VIEWPORT)
+    chart.context.route_web_socket(re.compile(r"/plugin-io/ws/"), first_attempt_fails)
+    chart.reload()
+    chart.tab("send")
+    expect(chart.tid("live-state")).to_have_attribute("data-state", "polling")
+
+    text = f"are you there? {uuid.uuid4().hex[:6]}"
+    patient_texts(local_stack, text)
+    expect(bubble(chart, text)).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    expect(chart.tid("live-state")).to_have_attribute("data-state", "live", timeout=LIVE_TIMEOUT_MS)
+    socket_url = local_stack.preview_url.replace("http:", "ws:", 1)
+    socket_url += f"/plugin-io/ws/twilio_sms_mms/patient_{demo_data.MARIA.key}/"
+    assert attempts[:2] == [socket_url, socket_url], attempts
     chart.assert_clean()
 
 
