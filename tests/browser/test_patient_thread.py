@@ -7,9 +7,11 @@ WebSocket fan-out, Debian's Chromium. Patients text the practice through the sta
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -17,7 +19,7 @@ from playwright.sync_api import Locator, ViewportSize, WebSocketRoute, expect
 
 from devtools import demo_data
 from devtools.stack import LocalStack
-from tests.browser.conftest import ChartSession, OpenChart
+from tests.browser.conftest import SCREENSHOT_DIR, ChartSession, OpenChart
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +66,17 @@ def bubble(chart: ChartSession, text: str) -> Locator:
 
 
 @pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """docs/screenshots/ when UPDATE_SCREENSHOTS=1, else a temporary folder (tree stays clean)."""
+    return SCREENSHOT_DIR if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+
+
+def pane_screenshot(chart: ChartSession, name: str, directory: Path) -> None:
+    """Save the app's pane (about 450 x 800)."""
+    chart.screenshot(name, chart.page.locator("#app-frame"), directory)
+
+
+@pytest.fixture
 def maria_texts_main_line(local_stack: LocalStack, main_line_to_plugin: str) -> Iterator[None]:
     """Maria can text the plugin; whatever a test sends, she ends opted in (START)."""
     yield
@@ -71,7 +84,7 @@ def maria_texts_main_line(local_stack: LocalStack, main_line_to_plugin: str) -> 
 
 
 def test_marias_thread_opens_with_her_mobile_and_a_sent_text_turns_delivered(
-    open_chart: OpenChart,
+    open_chart: OpenChart, shots: Path
 ) -> None:
     chart = open_thread(open_chart, demo_data.MARIA.key)
 
@@ -98,7 +111,7 @@ def test_marias_thread_opens_with_her_mobile_and_a_sent_text_turns_delivered(
         "data-status", "delivered", timeout=LIVE_TIMEOUT_MS
     )
     expect(chart.tid("send-sid")).to_have_text(sent.get_attribute("data-sid") or "")
-    chart.screenshot("thread-sent-delivered.png", chart.page.locator("#app-frame"))
+    pane_screenshot(chart, "thread-sent-delivered.png", shots)
     chart.assert_clean()
 
 
@@ -119,7 +132,7 @@ def test_a_picture_sent_to_maria_shows_in_its_bubble(open_chart: OpenChart) -> N
 
 @pytest.mark.usefixtures("maria_texts_main_line")
 def test_patient_replies_appear_live_and_stop_start_switch_the_composer(
-    local_stack: LocalStack, open_chart: OpenChart
+    local_stack: LocalStack, open_chart: OpenChart, shots: Path
 ) -> None:
     chart = open_thread(open_chart, demo_data.MARIA.key)
     send_from(chart, MAIN_LINE)
@@ -139,7 +152,7 @@ def test_patient_replies_appear_live_and_stop_start_switch_the_composer(
     expect(
         chart.tid("send-to-option").filter(has_text=MARIA_MOBILE).get_by_test_id("send-to-badge")
     ).to_contain_text([re.compile(r"opted out of Main line")])
-    chart.screenshot("thread-opted-out-of-main-line.png", chart.page.locator("#app-frame"))
+    pane_screenshot(chart, "thread-opted-out-of-main-line.png", shots)
 
     send_from(chart, SMS_LINE)
     expect(chart.tid("send-button")).to_be_enabled()
@@ -198,7 +211,7 @@ def test_without_the_socket_the_thread_polls_and_goes_live_once_it_is_back(
 
 
 def test_johns_number_is_opted_out_on_the_chart_and_send_is_refused(
-    open_chart: OpenChart,
+    open_chart: OpenChart, shots: Path
 ) -> None:
     chart = open_thread(open_chart, demo_data.JOHN.key)
 
@@ -207,11 +220,13 @@ def test_johns_number_is_opted_out_on_the_chart_and_send_is_refused(
     chart.tid("send-text").fill("Your appointment is tomorrow")
     expect(chart.tid("send-to-message")).to_contain_text("opted out of texts")
     expect(chart.tid("send-button")).to_be_disabled()
-    chart.screenshot("thread-john-opted-out.png", chart.page.locator("#app-frame"))
+    pane_screenshot(chart, "thread-john-opted-out.png", shots)
     chart.assert_clean()
 
 
-def test_ada_has_no_phone_but_another_number_can_be_texted(open_chart: OpenChart) -> None:
+def test_ada_has_no_phone_but_another_number_can_be_texted(
+    open_chart: OpenChart, shots: Path
+) -> None:
     chart = open_thread(open_chart, demo_data.ADA.key)
 
     expect(chart.tid("thread-state")).to_have_text(re.compile(r"No phone number on Ada's chart"))
@@ -221,7 +236,7 @@ def test_ada_has_no_phone_but_another_number_can_be_texted(open_chart: OpenChart
     chart.tid("send-text").fill("Hello")
     expect(chart.tid("send-to-message")).to_contain_text("not on this patient's chart")
     expect(chart.tid("send-button")).to_be_enabled()
-    chart.screenshot("thread-ada-no-phone.png", chart.page.locator("#app-frame"))
+    pane_screenshot(chart, "thread-ada-no-phone.png", shots)
     chart.assert_clean()
 
 
