@@ -17,6 +17,7 @@ pytest_plugins = ["tests.stack_fixtures"]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PLUGIN_MODULES = (
     "twilio_sms_mms.services.twilio_service",
+    "twilio_sms_mms.services.patients",
     "twilio_sms_mms.handlers.sms_form_app",
 )
 

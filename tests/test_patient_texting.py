@@ -375,3 +375,15 @@ def test_inbound_body_is_stored_as_sent(
     post_signed("/inbound_treatment", inbound_params(hostile))
 
     assert thread(staff_headers, maria).json()["messages"][0]["body"] == hostile
+
+
+@pytest.mark.parametrize(
+    "stored", ["5550123456", "(555) 012-3456", "555-012-3456", "+1 555 012 3456", "15550123456"]
+)
+def test_inbound_matches_the_chart_whatever_the_stored_format(stored: str) -> None:
+    patient = PatientFactory()
+    add_phone(patient, stored)
+
+    result = post_signed("/inbound_treatment", inbound_params())
+
+    assert broadcasts(result)[0]["channel"] == f"patient_{patient.id}"

@@ -143,6 +143,7 @@ def patient_thread(config: PluginConfig, patient_id: str) -> tuple[dict, list[Ef
     phones = patients.chart_phones(patient_id)
     numbers = [phone.number for phone in phones]
     opted_out = storage.opted_out_pairs(numbers)
+    owners = patients.patients_by_number(numbers)
     messages = storage.thread(numbers)
     cleared = storage.mark_read(numbers)
     body = {
@@ -155,7 +156,7 @@ def patient_thread(config: PluginConfig, patient_id: str) -> tuple[dict, list[Ef
             presenters.chart_phone_json(
                 phone,
                 sorted(practice for practice, number in opted_out if number == phone.number),
-                len(patients.patients_with_number(phone.number)) > 1,
+                len(owners[phone.number]) > 1,
             )
             for phone in phones
         ],

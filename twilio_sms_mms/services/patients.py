@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from canvas_sdk.caching.plugins import get_cache
 from canvas_sdk.v1.data.patient import Patient, PatientContactPoint
 from canvas_sdk.v1.data.staff import Staff
 
 from twilio_sms_mms.services.validation import E164_PATTERN, normalise_phone
 
+STAFF_NAME_CACHE_SECONDS = 3600
 USE_PREFERENCE = {"mobile": 0, "home": 1, "work": 2, "temp": 3, "other": 4}
 
 
@@ -59,22 +61,52 @@ def chart_phones(patient_id: str) -> list[ChartPhone]:
     return sorted(usable, key=lambda phone: (USE_PREFERENCE.get(phone.use, 9), phone.rank))
 
 
+def stored_forms(number: str) -> list[str]:
+    """The ways a chart may hold an E.164 number (US numbers are often typed in local formats)."""
+    forms = [number, number[1:]]
+    if number.startswith("+1") and len(number) == 12:
+        area, exchange, line = number[2:5], number[5:8], number[8:]
+        forms += [
+            f"{area}{exchange}{line}",
+            f"({area}) {exchange}-{line}",
+            f"({area}){exchange}-{line}",
+            f"{area}-{exchange}-{line}",
+            f"{area}.{exchange}.{line}",
+            f"{area} {exchange} {line}",
+            f"1-{area}-{exchange}-{line}",
+            f"+1 {area} {exchange} {line}",
+            f"+1 ({area}) {exchange}-{line}",
+            f"+1-{area}-{exchange}-{line}",
+        ]
+    return forms
+
+
+def patients_by_number(numbers: list[str]) -> dict[str, list[str]]:
+    """For each E.164 number, the keys of the patients who have it as an active phone (1 query)."""
+    forms = [form for number in numbers for form in stored_forms(number)]
+    points = PatientContactPoint.objects.filter(
+        system="phone", state="active", value__in=forms
+    ).values_list("value", "patient__id")
+    owners: dict[str, set[str]] = {number: set() for number in numbers}
+    for value, patient_key in points:
+        number = normalise_phone(value)
+        if number in owners and patient_key:
+            owners[number].add(str(patient_key))
+    return {number: sorted(keys) for number, keys in owners.items()}
+
+
 def patients_with_number(number: str) -> list[str]:
-    """Keys of the patients who have this number (normalised) as an active phone."""
-    candidates = PatientContactPoint.objects.filter(
-        system="phone", state="active", value__endswith=number[-4:]
-    ).select_related("patient")
-    keys = {
-        str(point.patient.id)
-        for point in candidates
-        if point.patient is not None and normalise_phone(point.value) == number
-    }
-    return sorted(keys)
+    """Keys of the patients who have this number as an active phone."""
+    return patients_by_number([number])[number]
 
 
 def staff_name(staff_id: str) -> str:
-    """The staff member's display name ("" when unknown)."""
-    staff = Staff.objects.filter(id=staff_id).only("first_name", "last_name").first()
-    if staff is None:
-        return ""
-    return f"{staff.first_name} {staff.last_name}".strip()
+    """The staff member's display name ("" when unknown), cached for an hour."""
+    cache = get_cache()
+    key = f"staff-name:{staff_id}"
+    name = cache.get(key)
+    if name is None:
+        staff = Staff.objects.filter(id=staff_id).only("first_name", "last_name").first()
+        name = f"{staff.first_name} {staff.last_name}".strip() if staff else ""
+        cache.set(key, name, timeout_seconds=STAFF_NAME_CACHE_SECONDS)
+    return str(name)

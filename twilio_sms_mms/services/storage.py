@@ -52,25 +52,22 @@ def record_outbound(
 ) -> TextMessage:
     """Store a message the plugin just sent (Twilio sends no callback for its first status)."""
     moment = now()
-    record, _created = TextMessage.objects.get_or_create(
-        sid=sid,
-        defaults={
-            "direction": "outbound",
-            "practice_number": practice_number,
-            "patient_number": patient_number,
-            "body": body,
-            "media_urls": media_urls,
-            "status": status,
-            "staff_id": staff_id,
-            "staff_name": staff_name,
-            "patient_ids": patient_ids,
-            "matched": bool(patient_ids),
-            "read": True,
-            "created": moment,
-            "updated": moment,
-        },
+    return TextMessage.objects.create(
+        sid=sid,  # new at Twilio: no existing row to look for
+        direction="outbound",
+        practice_number=practice_number,
+        patient_number=patient_number,
+        body=body,
+        media_urls=media_urls,
+        status=status,
+        staff_id=staff_id,
+        staff_name=staff_name,
+        patient_ids=patient_ids,
+        matched=bool(patient_ids),
+        read=True,
+        created=moment,
+        updated=moment,
     )
-    return record
 
 
 def record_inbound(inbound: InboundMessage, patient_ids: list[str]) -> tuple[TextMessage, bool]:
