@@ -12,16 +12,19 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
+from devtools.stack import LocalStack
 from tests.browser.app_steps import (
+    LIST_LOADED,
     choose_recipient,
     choose_sender,
     item_with_text,
     open_message,
     show_log,
 )
-from tests.browser.conftest import SCREENSHOT_DIR, ChartSession
+from tests.browser.conftest import SCREENSHOT_DIR, ChartSession, OpenChart
 from tests.browser.stand_in import (
     FRONT_DESK,
     MAIN,
@@ -44,8 +47,9 @@ SCREENSHOT_LIMIT = 300 * 1024
 def test_chart_pane_has_three_tabs_and_no_banner(chart: ChartSession) -> None:
     tabs = chart.app.get_by_role("tab")
     expect(tabs).to_have_text(["Log", "Send", "Phones"])
-    expect(chart.tid("tab-log")).to_have_attribute("aria-selected", "true")
-    expect(chart.tid("panel-log")).to_be_visible()
+    # In a patient's chart the app opens on that patient's conversation.
+    expect(chart.tid("tab-send")).to_have_attribute("aria-selected", "true")
+    expect(chart.tid("panel-send")).to_be_visible()
 
     for name in ("send", "phones", "log", "send", "log"):
         chart.tab(name)
@@ -205,3 +209,19 @@ def test_readme_screenshots(chart: ChartSession, tmp_path: Path) -> None:
     mms = chart.screenshot("log-mms.png", chart.page.locator("aside.pane"), directory)
     assert mms.stat().st_size < SCREENSHOT_LIMIT, mms.stat().st_size
     chart.assert_clean()
+
+
+def test_opening_the_chart_asks_twilio_once(open_chart: OpenChart, local_stack: LocalStack) -> None:
+    """The phone list is the only Twilio request of an open; the Log loads when it is shown."""
+    requests.delete(f"{local_stack.sandbox_url}/_sandbox/stats", timeout=5)
+
+    chart = open_chart()
+    expect(chart.tid("thread-state")).not_to_have_text(re.compile("Loading"))
+    expect(chart.tid("send-from").locator("option")).not_to_have_count(0)
+    served = requests.get(f"{local_stack.sandbox_url}/_sandbox/stats", timeout=5).json()
+
+    assert served["byRoute"] == {"GET IncomingPhoneNumbers.json": 1}
+    chart.tab("log")
+    expect(chart.tid("log-state")).to_have_text(LIST_LOADED)
+    served = requests.get(f"{local_stack.sandbox_url}/_sandbox/stats", timeout=5).json()
+    assert served["byRoute"].get("GET Messages.json") == 1

@@ -57,7 +57,7 @@
     phones: [],
     pluginUrls: config.pluginUrls || {},
     lastFromSid: null,
-    log: { direction: "from", messages: [], nextPage: null, requestId: 0, openSid: null },
+    log: { direction: "from", messages: [], nextPage: null, requestId: 0, openSid: null, stale: true },
     sending: false,
     pollTimer: null,
     lastSentSid: null,
@@ -115,9 +115,12 @@
   function apiErrorFrom(response, data) {
     const detail = data && typeof data.error === "object" && data.error ? data.error : {};
     let message = detail.message || (data && typeof data.error === "string" ? data.error : "");
-    if (response.status === 401) message = "Your Canvas session has expired. Reload the chart and try again.";
+    // A 401 carrying a Twilio code is Twilio refusing the plugin's credentials, not the session.
+    if (response.status === 401 && !detail.twilioCode) {
+      message = "Your Canvas session has expired. Reload the chart and try again.";
+    }
     if (!message) message = `The server answered ${response.status} ${response.statusText}`.trim() + ".";
-    if (response.status === 503) showBanner(message);
+    if (response.status === 503 || detail.twilioCode === 20003) showBanner(message);
     return apiError(message, response.status, detail.twilioCode, detail.field, detail.reason);
   }
 
@@ -227,6 +230,7 @@
       if (selected && focus) tab.focus();
     }
     if (name === "send") thread.scrollToNewest();
+    if (name === "log" && state.log.stale && state.phones.length) loadMessages();
   }
 
   function moveTabFocus(event) {
@@ -297,7 +301,13 @@
     select.replaceChildren(...state.phones.map((phone) => el("option", { value: phone.phoneNumber }, phoneLabel(phone))));
     if (state.phones.some((phone) => phone.phoneNumber === previous)) select.value = previous;
     select.disabled = state.phones.length === 0;
-    if (!previous || select.value !== previous) loadMessages();
+    if (!previous || select.value !== previous) refreshLogWhenShown();
+  }
+
+  // The Log costs a Twilio request: load it when the clinician looks at it, not on every open.
+  function refreshLogWhenShown() {
+    state.log.stale = true;
+    if (!$("panel-log").hidden) loadMessages();
   }
 
   function setLogState(kind, text) {
@@ -307,6 +317,7 @@
 
   async function loadMessages(append = false) {
     const log = state.log;
+    log.stale = false;
     const number = $("log-number").value;
     closeDetail(false);
     if (!number) {
@@ -707,7 +718,7 @@
     showSent(sent);
     if (sent.sid && thread.hasPatient()) thread.insertSent(sent, payload.text);
     else if (sent.sid) pollStatus(sent.sid);
-    if ($("log-number").value === sender.phoneNumber && $("log-direction").value === "from") loadMessages();
+    if ($("log-number").value === sender.phoneNumber && $("log-direction").value === "from") refreshLogWhenShown();
   }
 
   function showSent(message) {
@@ -886,7 +897,7 @@
     $("send-form").addEventListener("submit", sendMessage);
     $("phones-refresh").addEventListener("click", refreshPhones);
     $("send-callback").value = state.pluginUrls.status || "";
-    selectTab("log");
+    selectTab(config.patientId ? "send" : "log");
     updateSendForm();
     showPhones();
     thread.start();
