@@ -46,7 +46,7 @@ from devtools.bench_stats import (
     history_table,
     ms,
 )
-from devtools.runner_client import PROJECT_ROOT, RUNNER_HOST, RUNNER_PORT, port_is_listening
+from devtools.runner_client import PROJECT_ROOT
 from devtools.stack import LocalStack
 
 log = logging.getLogger("devtools.bench")
@@ -60,10 +60,9 @@ MEDIA_PER_MMS = 3
 # The stand-in's own status callbacks would hit the runner in the middle of timed runs: with a
 # one-hour step they never fire during the bench (the status callback action sends its own).
 STATUS_STEP_MS = 3_600_000
-PORT_WAIT_SECONDS = 600
-PORT_POLL_SECONDS = 15
+LOCK_WAIT_SECONDS = 600  # another local stack may be running tests: wait for it
 RESULTS_FILE = PROJECT_ROOT / "docs" / "benchmark.md"
-STATE_DIR = PROJECT_ROOT / ".stack" / "bench"  # own pidfiles: never touch another stack's runner
+STATE_DIR = PROJECT_ROOT / ".stack" / "bench"
 
 MAIN_LINE = demo_data.MAIN_LINE.phone_number
 MARIA_MOBILE = demo_data.MARIA.phones[0].value
@@ -421,66 +420,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def runner_processes() -> dict[int, int]:
-    """{pid: process group} of every `canvas run-plugin` on this machine (anyone's)."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if b"run-plugin" in cmdline:
-            found[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[2])
-    return found
-
-
-def runner_busy() -> bool:
-    """True while another stack's runner serves, or is starting."""
-    return bool(runner_processes()) or port_is_listening(RUNNER_HOST, RUNNER_PORT)
-
-
-def wait_for_runner_port(deadline: float) -> None:
-    """Another engineer's stack may hold the runner's fixed port: wait for it, never kill it."""
-    while runner_busy():
-        if time.monotonic() > deadline:
-            raise BenchError(f"port {RUNNER_PORT} stayed busy for {PORT_WAIT_SECONDS} s")
-        log.warning(
-            "a runner is busy on port %d (another stack?); retrying in %d s",
-            RUNNER_PORT,
-            PORT_POLL_SECONDS,
-        )
-        time.sleep(PORT_POLL_SECONDS)
-
-
-def only_our_runner(stack: LocalStack) -> bool:
-    """True if every `run-plugin` process belongs to our runner's process group."""
-    try:
-        ours = int(stack.runner_process.pidfile.read_text().strip())
-    except (OSError, ValueError):
-        return False
-    return all(group == ours for group in runner_processes().values())
-
-
 def start_stack(delay_ms: int) -> LocalStack:
-    """A started stack that owns the runner port; waits (never kills) while another has it."""
-    deadline = time.monotonic() + PORT_WAIT_SECONDS
-    while True:
-        wait_for_runner_port(deadline)
-        stack = LocalStack(delay_ms=delay_ms, status_step_ms=STATUS_STEP_MS, state_dir=STATE_DIR)
-        try:
-            stack.start()
-        except Exception:
-            if not runner_busy() or time.monotonic() > deadline:
-                raise
-            log.warning("another runner appeared while ours was starting; waiting")
-            continue
-        if only_our_runner(stack):
-            return stack
-        log.warning("another runner started beside ours (requests would be split); retrying")
-        stack.stop()
+    """A started stack; waits (never kills) while another local stack holds the machine's lock."""
+    stack = LocalStack(
+        delay_ms=delay_ms,
+        status_step_ms=STATUS_STEP_MS,
+        state_dir=STATE_DIR,
+        lock_wait_seconds=LOCK_WAIT_SECONDS,
+    )
+    stack.start()
+    return stack
 
 
 def main(argv: Sequence[str] | None = None) -> int:

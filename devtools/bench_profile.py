@@ -155,13 +155,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--output", type=Path, default=Path(".stack/bench/profile.txt"))
     args = parser.parse_args(args_in)
-    from devtools.bench import STATE_DIR, STATUS_STEP_MS, wait_for_runner_port
+    from devtools.bench import LOCK_WAIT_SECONDS, STATE_DIR, STATUS_STEP_MS
 
     out_dir = STATE_DIR / "profiles"
     for stale in out_dir.glob("*.prof"):
         stale.unlink()
-    wait_for_runner_port(float("inf"))
-    stack = LocalStack(status_step_ms=STATUS_STEP_MS, state_dir=STATE_DIR)
+    stack = LocalStack(
+        status_step_ms=STATUS_STEP_MS, state_dir=STATE_DIR, lock_wait_seconds=LOCK_WAIT_SECONDS
+    )
     profiled = ProfiledRunnerProcess(project_root=stack.project_root, state_dir=STATE_DIR)
     profiled.out_dir = out_dir
     stack.runner_process = profiled

@@ -11,6 +11,7 @@ import threading
 from types import FrameType
 
 from devtools import demo_data
+from devtools.processes import StackBusyError
 from devtools.runner_client import RunnerError
 from devtools.stack import DEMO_PREVIEW_PORT, DEMO_SANDBOX_PORT, LocalStack, StackError
 
@@ -51,7 +52,7 @@ def main() -> int:
     stack = LocalStack(preview_port=DEMO_PREVIEW_PORT, sandbox_port=DEMO_SANDBOX_PORT)
     try:
         stack.start()
-    except (StackError, RunnerError, OSError) as exc:
+    except (StackError, StackBusyError, RunnerError, OSError) as exc:
         print(f"demo: could not start the stack: {exc}", file=sys.stderr)
         return 1
     try:

@@ -14,8 +14,6 @@ import json
 import logging
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import time
 from collections.abc import Mapping
@@ -28,6 +26,8 @@ import grpc
 from canvas_generated.messages.effects_pb2 import EffectType
 from canvas_generated.messages.events_pb2 import Event, EventType
 from canvas_generated.services.plugin_runner_pb2_grpc import PluginRunnerStub
+
+from devtools.processes import port_is_listening, stop_child, stop_orphan
 
 log = logging.getLogger("devtools.runner")
 
@@ -259,56 +259,6 @@ class RunnerClient:
 
 # ---------------------------------------------------------------------------- process
 
-
-def port_is_listening(host: str, port: int) -> bool:
-    """True if something accepts TCP connections on host:port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
-
-
-def _process_is_runner(pid: int) -> bool:
-    """True if pid is alive and looks like a `canvas run-plugin` we could have started."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-    except OSError:
-        return False
-    return b"run-plugin" in cmdline and PLUGIN_NAME.encode() in cmdline
-
-
-def signal_group(pgid: int, sig: signal.Signals) -> bool:
-    """Send sig to a process group; False if the group is gone."""
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True
-
-
-def wait_gone(pid: int, timeout: float) -> bool:
-    """Wait until pid no longer exists (or is a zombie); True if it went away."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-        except OSError:
-            return True
-        if state == "Z":
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def terminate_process_group(pgid: int, timeout: float) -> None:
-    """SIGTERM a process group, then SIGKILL it if it outlives `timeout`."""
-    if not signal_group(pgid, signal.SIGTERM):
-        return
-    if not wait_gone(pgid, timeout):
-        log.warning("runner group %d ignored SIGTERM; sending SIGKILL", pgid)
-        signal_group(pgid, signal.SIGKILL)
-        wait_gone(pgid, 2.0)
-
-
 # Runs in a child process: what `run-plugin --db-seed-file` does before serving.
 _BUILD_SEED_DB = """
 import sys
@@ -485,25 +435,11 @@ class RunnerProcess:
     def stop(self) -> None:
         """Stop the runner's whole process group (SIGTERM, then SIGKILL)."""
         proc, self._proc = self._proc, None
-        if proc is not None:
-            terminate_process_group(proc.pid, self.stop_timeout)
-            try:
-                proc.wait(timeout=self.stop_timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        self.pidfile.unlink(missing_ok=True)
+        stop_child(proc, self.pidfile, self.stop_timeout)
 
     def kill_leftover(self) -> None:
-        """Stop a runner an earlier session of ours started and never stopped (per pidfile)."""
-        try:
-            pid = int(self.pidfile.read_text().strip())
-        except (OSError, ValueError):
-            return
-        if _process_is_runner(pid):
-            log.warning("stopping a leftover runner (pid %d) from an earlier session", pid)
-            terminate_process_group(pid, self.stop_timeout)
-        self.pidfile.unlink(missing_ok=True)
+        """Stop a runner a dead stack left behind (per pidfile; the caller holds the StackLock)."""
+        stop_orphan(self.pidfile, b"run-plugin", PLUGIN_NAME.encode(), timeout=self.stop_timeout)
 
     @property
     def running(self) -> bool:

@@ -26,6 +26,7 @@ import requests
 
 from devtools import demo_data
 from devtools.chart_preview import SESSION_COOKIE, PreviewServer
+from devtools.processes import StackLock, port_is_listening, stop_child, stop_orphan
 from devtools.runner_client import (
     PLUGIN_NAME,
     PROJECT_ROOT,
@@ -33,8 +34,6 @@ from devtools.runner_client import (
     RUNNER_PORT,
     RunnerClient,
     RunnerProcess,
-    port_is_listening,
-    terminate_process_group,
 )
 
 log = logging.getLogger("devtools.stack")
@@ -72,14 +71,6 @@ def write_plugin_secrets(sandbox_url: str, public_url: str, path: Path = SECRETS
         "CreateTaskOnInbound": "true",
     }
     path.write_text(json.dumps(values, indent=2) + "\n")
-
-
-def _cmdline_has(pid: int, needle: bytes) -> bool:
-    """True if pid is alive and its command line contains needle."""
-    try:
-        return needle in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
 
 
 @dataclass
@@ -179,25 +170,11 @@ class SandboxProcess:
     def stop(self, timeout: float = 5.0) -> None:
         """SIGTERM its process group, then SIGKILL."""
         proc, self._proc = self._proc, None
-        if proc is not None:
-            terminate_process_group(proc.pid, timeout)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        self.pidfile.unlink(missing_ok=True)
+        stop_child(proc, self.pidfile, timeout)
 
     def _kill_leftover(self) -> None:
-        """Stop a stand-in an earlier session of ours left running (per pidfile)."""
-        try:
-            pid = int(self.pidfile.read_text().strip())
-        except (OSError, ValueError):
-            return
-        if _cmdline_has(pid, b"devtools.twilio_sandbox"):
-            log.warning("stopping a leftover Twilio stand-in (pid %d)", pid)
-            terminate_process_group(pid, 5.0)
-        self.pidfile.unlink(missing_ok=True)
+        """Stop a stand-in a dead stack left running (per pidfile; the StackLock is held)."""
+        stop_orphan(self.pidfile, b"devtools.twilio_sandbox")
 
 
 class LocalStack:
@@ -216,8 +193,11 @@ class LocalStack:
         seed: str = "demo",
         state_dir: Path | None = None,
         project_root: Path = PROJECT_ROOT,
+        lock_wait_seconds: float = 0.0,
     ) -> None:
         self.project_root = project_root
+        self.lock_wait_seconds = lock_wait_seconds
+        self._lock = StackLock()
         self.state_dir = state_dir or project_root / ".stack"
         self.preview_port = preview_port or free_port()
         self.sandbox = SandboxProcess(
@@ -290,6 +270,7 @@ class LocalStack:
     def start(self) -> None:
         """Start every part (stand-in and runner in parallel, then the preview)."""
         started = time.monotonic()
+        self._lock.acquire(self.lock_wait_seconds)
         try:
             write_plugin_secrets(self.sandbox_url, self.preview_url)
             with ThreadPoolExecutor(max_workers=2) as pool:
@@ -331,6 +312,7 @@ class LocalStack:
         leftovers = self.listening_ports()
         if leftovers:
             log.error("still listening after stop: %s", leftovers)
+        self._lock.release()
 
     def listening_ports(self) -> list[int]:
         """Which of the stack's ports still accept connections."""

@@ -21,6 +21,7 @@ import requests
 from devtools import demo_data
 from devtools.chart_preview import PreviewServer
 from devtools.chart_preview.proxy import SESSION_COOKIE
+from devtools.processes import StackBusyError, port_is_listening
 from devtools.runner_client import (
     RUNNER_HOST,
     RUNNER_PORT,
@@ -29,7 +30,6 @@ from devtools.runner_client import (
     RunnerClient,
     RunnerEffect,
     WebSocketDecision,
-    port_is_listening,
 )
 from devtools.stack import LocalStack
 
@@ -270,3 +270,15 @@ def test_chart_page_escapes_the_app_into_srcdoc(
 
     assert 'srcdoc="&lt;p class=&#34;x&#34;&gt;app for ' in page.text
     assert _srcdoc(page.text) == f'<p class="x">app for {demo_data.ADA.key}</p>'
+
+
+@runner
+def test_a_second_stack_is_refused_and_the_first_keeps_serving(
+    local_stack: LocalStack, browser: requests.Session
+) -> None:
+    second = LocalStack()
+
+    with pytest.raises(StackBusyError, match="another local stack is running"):
+        second.start()
+
+    assert browser.get(f"{local_stack.plugin_api_url}/phone_list", timeout=10).status_code == 200
