@@ -21,7 +21,8 @@ STATUS_STEP_MS = 300
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[LocalStack]:
     """The running stack on free ports, fresh stand-in database, fast status callbacks."""
-    with LocalStack(status_step_ms=STATUS_STEP_MS) as stack:
+    # Wait a while for another local stack (make bench, another test run) to finish.
+    with LocalStack(status_step_ms=STATUS_STEP_MS, lock_wait_seconds=300) as stack:
         yield stack
     leftovers = stack.listening_ports()
     assert not leftovers, f"ports still listening after the stack stopped: {leftovers}"

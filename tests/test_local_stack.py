@@ -11,8 +11,9 @@ import html
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping
-from typing import Any, cast
+from collections.abc import Coroutine, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar, cast
 
 import aiohttp
 import pytest
@@ -34,6 +35,13 @@ from devtools.runner_client import (
 from devtools.stack import LocalStack
 
 runner = pytest.mark.runner
+T = TypeVar("T")
+
+
+def run_in_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run in a fresh thread: Playwright's sync API may own this thread's event loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _srcdoc(page: str) -> str:
@@ -225,7 +233,7 @@ def test_broadcasts_reach_authenticated_sockets_on_their_channel(
                 )
                 return await socket.receive_str(timeout=5)
 
-    received = asyncio.run(scenario())
+    received = run_in_own_loop(scenario())
 
     assert json.loads(received) == {"event": "message", "sid": "SM1"}
     assert fake.socket_headers[0]["canvas-logged-in-user-type"] == "Staff"
@@ -244,7 +252,7 @@ def test_sockets_without_a_session_are_refused(
                 return refused.status
         return 101
 
-    assert asyncio.run(scenario()) == 403
+    assert run_in_own_loop(scenario()) == 403
 
 
 def test_proxy_log_lines_hide_phone_numbers_and_queries(

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
+from django.db.transaction import atomic
+
 from twilio_sms_mms.constants.error_codes import explain_error
 from twilio_sms_mms.services import notifications, patients, presenters, storage
 from twilio_sms_mms.services.errors import ApiError
@@ -50,18 +52,20 @@ def send_to_patient(
     patient_ids = set(patients.patients_with_number(request.number_to))
     if context.patient_id:
         patient_ids.add(context.patient_id)
-    record = storage.record_outbound(
-        sid=message.sid,
-        status=message.status.value,
-        practice_number=request.number_from,
-        patient_number=request.number_to,
-        body=request.text,
-        media_urls=list(request.media_urls),
-        staff_id=context.staff_id,
-        staff_name=patients.staff_name(context.staff_id),
-        patient_ids=sorted(patient_ids),
-    )
-    storage.audit(context.staff_id, "send", message.sid)
+    staff_name = patients.staff_name(context.staff_id)
+    with atomic():  # one commit for the record and its audit line
+        record = storage.record_outbound(
+            sid=message.sid,
+            status=message.status.value,
+            practice_number=request.number_from,
+            patient_number=request.number_to,
+            body=request.text,
+            media_urls=list(request.media_urls),
+            staff_id=context.staff_id,
+            staff_name=staff_name,
+            patient_ids=sorted(patient_ids),
+        )
+        storage.audit(context.staff_id, "send", message.sid)
     event = {"type": "message", "message": presenters.thread_message(record)}
     return message, notifications.live_update(sorted(patient_ids), event)
 
