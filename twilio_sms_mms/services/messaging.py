@@ -42,14 +42,15 @@ def send_to_patient(
     twilio: TwilioService, request: SendRequest, context: SendContext
 ) -> tuple[Message, list[Effect]]:
     """Check consent and opt-outs, send, record, audit; return the message and live updates."""
-    require_may_text(request, context)
+    owners = patients.owners_of_number(request.number_to)
+    require_may_text(request, context, owners)
     try:
         message = twilio.send(request)
     except ApiError as error:
         if error.twilio_code == OPT_OUT_CODE:
             storage.set_opt_out(request.number_from, request.number_to, True, "twilio_21610")
         raise
-    patient_ids = set(patients.patients_with_number(request.number_to))
+    patient_ids = {owner.patient_id for owner in owners}
     if context.patient_id:
         patient_ids.add(context.patient_id)
     staff_name = patients.staff_name(context.staff_id)
@@ -70,7 +71,9 @@ def send_to_patient(
     return message, notifications.live_update(sorted(patient_ids), event)
 
 
-def require_may_text(request: SendRequest, context: SendContext) -> None:
+def require_may_text(
+    request: SendRequest, context: SendContext, owners: list[patients.NumberOwner]
+) -> None:
     """Refuse (409) a number that opted out, or one without consent unless confirmed."""
     pair = (request.number_from, request.number_to)
     if pair in storage.opted_out_pairs([request.number_to]):
@@ -81,8 +84,7 @@ def require_may_text(request: SendRequest, context: SendContext) -> None:
             field="numberTo",
             reason="opted_out",
         )
-    chart = {phone.number: phone for phone in patients.chart_phones(context.patient_id)}
-    phone = chart.get(request.number_to) if context.patient_id else None
+    phone = next((owner for owner in owners if owner.patient_id == context.patient_id), None)
     if phone and phone.opted_out:
         raise ApiError(
             HTTPStatus.CONFLICT,

@@ -81,6 +81,27 @@ def stored_forms(number: str) -> list[str]:
     return forms
 
 
+@dataclass(frozen=True)
+class NumberOwner:
+    """A patient who has a given number on their chart, with that contact point's flags."""
+
+    patient_id: str
+    has_consent: bool
+    opted_out: bool
+
+
+def owners_of_number(number: str) -> list[NumberOwner]:
+    """Every patient with this number as an active phone, with its consent flags (1 query)."""
+    points = PatientContactPoint.objects.filter(
+        system="phone", state="active", value__in=stored_forms(number)
+    ).values_list("value", "patient__id", "has_consent", "opted_out")
+    return [
+        NumberOwner(str(patient_key), bool(consent), bool(opted_out))
+        for value, patient_key, consent, opted_out in points
+        if patient_key and normalise_phone(value) == number
+    ]
+
+
 def patients_by_number(numbers: list[str]) -> dict[str, list[str]]:
     """For each E.164 number, the keys of the patients who have it as an active phone (1 query)."""
     forms = [form for number in numbers for form in stored_forms(number)]
