@@ -69,6 +69,7 @@ def write_plugin_secrets(sandbox_url: str, public_url: str, path: Path = SECRETS
         "PracticeName": demo_data.PRACTICE_NAME,
         "QuickReplies": json.dumps(demo_data.QUICK_REPLIES),
         "CreateTaskOnInbound": "true",
+        "AuditStaffIds": demo_data.STAFF.key,
     }
     path.write_text(json.dumps(values, indent=2) + "\n")
 

@@ -11,6 +11,7 @@ to numbers on nobody's chart, and faults are cleared before and after.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -279,3 +280,14 @@ def test_an_unsigned_webhook_is_refused_without_a_request(budget: Budget) -> Non
 
     assert result.status == 403
     assert made == {}
+
+
+def test_unmatched_and_audit_cost_nothing(budget: Budget) -> None:
+    budget.send_from_line()
+
+    unmatched, unmatched_made = budget.count(lambda: budget.plugin.get("/unmatched"))
+    audit, audit_made = budget.count(lambda: budget.plugin.get("/audit"))
+
+    assert unmatched.status == 200 and audit.status == 200, (unmatched.body, audit.body)
+    assert json.loads(audit.body)["entries"][0]["action"] == "send"
+    assert unmatched_made == {} and audit_made == {}
