@@ -17,10 +17,11 @@ from devtools.stack import DEMO_PREVIEW_PORT, DEMO_SANDBOX_PORT, LocalStack, Sta
 
 WALKTHROUGH = """\
   1. Chart: {chart} opens {patient}'s chart with the SMS app on the right.
-     In its Phones tab, point "Main line" at the plugin's inbound URL.
-  2. In the Send tab, text {patient}: the status goes queued -> sent -> delivered, and the
-     message shows up on the patient phone page: {phone}
-  3. Reply from the phone page: the reply (and the auto-reply) appear in the app's Log tab."""
+     In its Phones tab, press "Use this plugin's inbound URL" on the Main line.
+  2. In the Send tab, pick a quick reply and send: the bubble goes queued -> delivered by itself,
+     and the text shows up on the patient phone page: {phone}
+  3. Text "hello" from the phone page as {patient}: it appears in the conversation by itself and
+     the auto-reply goes back. Text STOP: the composer refuses; START undoes it."""
 
 
 def _configure_logging() -> None:
