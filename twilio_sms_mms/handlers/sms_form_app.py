@@ -22,7 +22,7 @@ class SmsFormApp(Application):
         app_config = {
             "apiBase": ROUTE_PREFIX,
             "patientId": patient_id,
-            "pluginUrls": {"inbound": config.inbound_url, "status": config.status_url},
+            "pluginUrls": config.plugin_urls,
             "configProblems": list(config.problems),
             "configWarnings": list(config.warnings),
         }

@@ -44,6 +44,16 @@ XML = "text/xml"
 class SmsManip(SimpleAPI):
     """REST routes for the chart app (Staff sessions) and Twilio's webhooks (signed)."""
 
+    def compute(self) -> list[Effect]:
+        """Answer 400, not 500, when the SDK cannot parse the request's headers."""
+        try:
+            self.request  # noqa: B018  (parsed once here; the SDK chokes on e.g. "text/plain; x")
+        except ValueError:
+            log.info(f"{self.event.context.get('method')} request with unreadable headers -> 400")
+            error = bad_request("The request's Content-Type header cannot be read")
+            return [error.to_response().apply()]
+        return super().compute()
+
     def authenticate(self, credentials: Credentials) -> bool:
         """Webhooks pass here and prove their signature in the route; the rest need Staff."""
         if self.request.path in WEBHOOK_ROUTES:
@@ -74,10 +84,7 @@ class SmsManip(SimpleAPI):
                     presenters.phone_json(phone, self.config.inbound_url)
                     for phone in self.twilio.phone_numbers()
                 ],
-                "pluginUrls": {
-                    "inbound": self.config.inbound_url,
-                    "status": self.config.status_url,
-                },
+                "pluginUrls": self.config.plugin_urls,
             }
         )
 
@@ -155,10 +162,10 @@ class SmsManip(SimpleAPI):
     @api.post(STATUS_ROUTE)
     def outbound_api_status(self) -> list[Response]:
         """Twilio's delivery status callback: verified, logged by sid and status, answered 200."""
-        refusal = self.refuse_unsigned(self.request.text())
+        refusal = self.refuse_unsigned(self.form_body())
         if refusal:
             return [refusal]
-        update = StatusUpdate.from_params(form_params(self.request.text()))
+        update = StatusUpdate.from_params(form_params(self.form_body()))
         log.info(f"twilio status sid={update.message_sid} status={update.status}")
         effects = messaging.receive_status(update)
         return [Response(b"", status_code=HTTPStatus.OK), *effects]
@@ -166,7 +173,7 @@ class SmsManip(SimpleAPI):
     @api.post(INBOUND_ROUTE)
     def inbound_treatment(self) -> list[Response]:
         """Twilio's inbound message (POST): verified, answered with TwiML."""
-        return self.answer_inbound(self.request.text())
+        return self.answer_inbound(self.form_body())
 
     @api.get(INBOUND_ROUTE)
     def inbound_treatment_get(self) -> list[Response]:
@@ -260,6 +267,10 @@ class SmsManip(SimpleAPI):
         except ApiError as error:
             log.info(f"{self.request.method} {self.request.path} -> {error.status}")
             return [error.to_response()]
+
+    def form_body(self) -> str:
+        """The webhook's form body as text (bytes that are not UTF-8 fail the signature)."""
+        return self.request.body.decode("utf-8", errors="replace")
 
     @property
     def staff_id(self) -> str:

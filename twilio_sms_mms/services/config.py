@@ -81,6 +81,11 @@ class PluginConfig:
         return self.public_url(names.STATUS_ROUTE)
 
     @property
+    def plugin_urls(self) -> dict[str, str]:
+        """The plugin's webhook URLs, as the UI shows them and Twilio must be given them."""
+        return {"inbound": self.inbound_url, "status": self.status_url}
+
+    @property
     def twilio_account_url(self) -> str:
         """The base URL of the account's REST resources, ending with a slash."""
         path = names.TWILIO_API_VERSION_PATH.format(account_sid=self.account_sid)
