@@ -11,7 +11,8 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import IO
+from types import TracebackType
+from typing import IO, Self
 
 log = logging.getLogger(__name__)
 
@@ -135,3 +136,27 @@ def stop_orphan(pidfile: Path, *needles: bytes, timeout: float = 5.0) -> None:
         log.warning("stopping %s (pid %d) left by an earlier stack", pidfile.stem, pid)
         terminate_process_group(pid, timeout)
     pidfile.unlink(missing_ok=True)
+
+
+class StartStop:
+    """A part of the local stack used as `with part:` — start() on entry, stop() on exit."""
+
+    def start(self) -> None:
+        """Start the part; subclasses implement it."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Stop the part; subclasses implement it."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

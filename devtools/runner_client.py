@@ -27,7 +27,7 @@ from canvas_generated.messages.effects_pb2 import EffectType
 from canvas_generated.messages.events_pb2 import Event, EventType
 from canvas_generated.services.plugin_runner_pb2_grpc import PluginRunnerStub
 
-from devtools.processes import port_is_listening, stop_child, stop_orphan
+from devtools.processes import StartStop, port_is_listening, stop_child, stop_orphan
 
 log = logging.getLogger("devtools.runner")
 
@@ -290,7 +290,7 @@ def install_database(snapshot: Path) -> None:
 
 
 @dataclass
-class RunnerProcess:
+class RunnerProcess(StartStop):
     """The `canvas run-plugin twilio_sms_mms` subprocess, seeded from `devtools/seed_canvas.py`."""
 
     project_root: Path = PROJECT_ROOT
@@ -445,15 +445,3 @@ class RunnerProcess:
     def running(self) -> bool:
         """True while the subprocess is alive."""
         return self._proc is not None and self._proc.poll() is None
-
-    def __enter__(self) -> RunnerProcess:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

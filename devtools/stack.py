@@ -20,13 +20,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
 import requests
 
 from devtools import demo_data
 from devtools.chart_preview import SESSION_COOKIE, PreviewServer
-from devtools.processes import StackLock, port_is_listening, stop_child, stop_orphan
+from devtools.processes import StackLock, StartStop, port_is_listening, stop_child, stop_orphan
 from devtools.runner_client import (
     PLUGIN_NAME,
     PROJECT_ROOT,
@@ -178,7 +177,7 @@ class SandboxProcess:
         stop_orphan(self.pidfile, b"devtools.twilio_sandbox")
 
 
-class LocalStack:
+class LocalStack(StartStop):
     """Twilio stand-in + `canvas run-plugin` + chart preview, started and stopped together.
 
     Ports default to free ones; the demo passes 8000 (preview) and 8010 (stand-in).
@@ -319,18 +318,6 @@ class LocalStack:
         """Which of the stack's ports still accept connections."""
         ports = [(HOST, self.preview_port), (HOST, self.sandbox.port), (RUNNER_HOST, RUNNER_PORT)]
         return [port for host, port in ports if port_is_listening(host, port)]
-
-    def __enter__(self) -> LocalStack:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # ------------------------------------------------------------------ test helpers
 

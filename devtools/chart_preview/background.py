@@ -3,17 +3,17 @@
 import asyncio
 import logging
 import threading
-from types import TracebackType
 
 from aiohttp import web
 
 from devtools.chart_preview.server import SESSION_TOKEN, build_app
+from devtools.processes import StartStop
 from devtools.runner_client import RunnerClient
 
 log = logging.getLogger("devtools.chart_preview")
 
 
-class PreviewServer:
+class PreviewServer(StartStop):
     """The preview's HTTP server, started and stopped from synchronous code.
 
     `port=0` picks a free port; `port` then holds the real one after `start()`.
@@ -97,15 +97,3 @@ class PreviewServer:
         server = site._server
         sockets = getattr(server, "sockets", None) or []
         return int(sockets[0].getsockname()[1])
-
-    def __enter__(self) -> "PreviewServer":
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
