@@ -1,5 +1,7 @@
 """Malformed requests get a clear 4xx, never a 500."""
 
+import logging
+
 import pytest
 
 from tests.plugin_harness import STAFF, FakeTwilioHttp, call_route
@@ -36,3 +38,14 @@ def test_odd_json_bodies_are_400(twilio: FakeTwilioHttp, body: bytes) -> None:
 
     assert result.status == 400
     assert twilio.calls == []
+
+
+def test_error_log_lines_hide_phone_numbers(
+    twilio: FakeTwilioHttp, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        result = call_route("GET", "/message_list/%2B15550123456/sideways", headers=STAFF)
+
+    assert result.status == 400
+    assert "-> 400" in caplog.text
+    assert "5550123456" not in caplog.text

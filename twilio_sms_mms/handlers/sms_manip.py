@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 INLINE_MEDIA = re.compile(r"^(image|audio|video)/[A-Za-z0-9.+-]+$")
 SAFE_CONTENT_TYPE = re.compile(r"^[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+$")
 XML = "text/xml"
+OCTET_STREAM = "application/octet-stream"
+PHONE_LIKE = re.compile(r"(\+|%2B)?[0-9][0-9 ().-]{5,}[0-9]", re.IGNORECASE)
 
 
 class SmsManip(SimpleAPI):
@@ -265,7 +267,7 @@ class SmsManip(SimpleAPI):
             body, effects = result if isinstance(result, tuple) else (result, [])
             return [JSONResponse(body, status_code=status), *effects]
         except ApiError as error:
-            log.info(f"{self.request.method} {self.request.path} -> {error.status}")
+            log.info(f"{self.request.method} {mask_numbers(self.request.path)} -> {error.status}")
             return [error.to_response()]
 
     def form_body(self) -> str:
@@ -302,11 +304,14 @@ class SmsManip(SimpleAPI):
         )
 
 
+def mask_numbers(text: str) -> str:
+    """Text safe for logs: phone-like digit runs (also URL-encoded ones) become "…"."""
+    return PHONE_LIKE.sub("…", text)
+
+
 def media_response(content: bytes, content_type: str, path: str) -> Response:
     """The bytes of a media item, never rendered by the browser as a page."""
-    safe_type = (
-        content_type if SAFE_CONTENT_TYPE.match(content_type) else "application/octet-stream"
-    )
+    safe_type = content_type if SAFE_CONTENT_TYPE.match(content_type) else OCTET_STREAM
     headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
     if not INLINE_MEDIA.match(safe_type):
         filename = path.rstrip("/").rsplit("/", 1)[-1]
