@@ -14,6 +14,10 @@ UI_ROUTES = [
     ("DELETE", f"/message_delete/{tj.sid('SM', 1)}"),
     ("POST", "/sms_send"),
     ("POST", f"/inbound_webhook/{tj.sid('PN', 1)}"),
+    ("GET", "/patients/" + "a" * 32 + "/thread"),
+    ("POST", "/patients/" + "a" * 32 + "/read"),
+    ("GET", "/unmatched"),
+    ("GET", "/audit"),
 ]
 
 

@@ -387,3 +387,20 @@ def test_inbound_matches_the_chart_whatever_the_stored_format(stored: str) -> No
     result = post_signed("/inbound_treatment", inbound_params())
 
     assert broadcasts(result)[0]["channel"] == f"patient_{patient.id}"
+
+
+def test_reading_the_thread_clears_the_badge(
+    twilio: FakeTwilioHttp, staff_headers: dict, maria: Patient
+) -> None:
+    Application.objects.create(
+        identifier="twilio_sms_mms.handlers.sms_form_app:SmsFormApp", name="SMS", description="x"
+    )
+    post_signed("/inbound_treatment", inbound_params())
+
+    first = call_route("POST", f"/patients/{maria.id}/read", headers=staff_headers)
+    again = call_route("POST", f"/patients/{maria.id}/read", headers=staff_headers)
+
+    assert first.json() == {"marked": 1, "unread": 0}
+    badge = effects_of(first, EffectType.SET_APPLICATION_NOTIFICATION_BADGE)[0]["data"]
+    assert (badge["count"], badge["patient_ids"]) == (0, [str(maria.id)])
+    assert again.json()["marked"] == 0 and not again.effects[1:]

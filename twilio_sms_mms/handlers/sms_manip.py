@@ -147,6 +147,15 @@ class SmsManip(SimpleAPI):
             )
         )
 
+    @api.post("/patients/<patient_id>/read")
+    def patient_read(self) -> list[Response]:
+        """The clinician saw the patient's thread: mark its inbound texts read, clear the badge."""
+        return self.respond(
+            lambda: messaging.mark_thread_read(
+                validation.require_patient_id(self.request.path_params["patient_id"])
+            )
+        )
+
     @api.get("/unmatched")
     def unmatched(self) -> list[Response]:
         """Inbound texts from numbers on no patient's chart."""

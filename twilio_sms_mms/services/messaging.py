@@ -173,6 +173,14 @@ def patient_thread(config: PluginConfig, patient_id: str) -> tuple[dict, list[Ef
     return body, effects
 
 
+def mark_thread_read(patient_id: str) -> tuple[dict, list[Effect]]:
+    """Mark the patient's inbound texts read; clear the badge when anything changed."""
+    numbers = [phone.number for phone in patients.chart_phones(patient_id)]
+    cleared = storage.mark_read(numbers)
+    effects = notifications.unread_badge(patient_id, 0) if cleared else []
+    return {"marked": cleared, "unread": 0}, effects
+
+
 def quick_replies(config: PluginConfig, patient: patients.PatientSummary) -> list[dict]:
     """The administrator's templates with the placeholders filled in for this patient."""
     values = {
