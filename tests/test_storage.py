@@ -2,7 +2,7 @@
 
 import pytest
 
-from twilio_sms_mms.models.records import TextMessage
+from twilio_sms_mms.models.records import EarlyStatus, TextMessage
 from twilio_sms_mms.services import storage
 from twilio_sms_mms.services.webhooks import InboundMessage, StatusUpdate
 
@@ -122,3 +122,23 @@ def test_audit_trail_newest_first() -> None:
     storage.audit("s1", "delete", "SM1")
 
     assert [e.action for e in storage.audit_entries()] == ["delete", "send"]
+
+
+def test_callback_before_the_send_is_recorded_is_applied_afterwards() -> None:
+    storage.apply_status(update("sent"))
+    storage.apply_status(update("delivered"))
+    storage.apply_status(update("delivered"))
+
+    record = outbound(status="queued")
+
+    assert record.status == "delivered"
+    assert TextMessage.objects.get().status == "delivered"
+    assert EarlyStatus.objects.count() == 0
+
+
+def test_early_error_code_survives() -> None:
+    storage.apply_status(update("undelivered", 30003))
+
+    record = outbound(status="queued")
+
+    assert (record.status, record.error_code) == ("undelivered", 30003)

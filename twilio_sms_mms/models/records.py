@@ -68,3 +68,17 @@ class AuditEntry(CustomModel):
 
     class Meta:
         indexes = (Index(fields=["created"], name="auditentry_created"),)
+
+
+class EarlyStatus(CustomModel):
+    """A status callback that arrived before the send that caused it was recorded."""
+
+    sid = CharField(max_length=34)
+    status = CharField(max_length=20)
+    error_code = IntegerField(null=True)
+    received = DateTimeField()
+
+    class Meta:
+        constraints = (
+            UniqueConstraint(fields=["sid", "status"], name="earlystatus_sid_status_unique"),
+        )

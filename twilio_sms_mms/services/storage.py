@@ -8,7 +8,7 @@ from django.db import IntegrityError
 from django.db.transaction import atomic
 from django.utils import timezone
 
-from twilio_sms_mms.models.records import AuditEntry, OptOut, TextMessage
+from twilio_sms_mms.models.records import AuditEntry, EarlyStatus, OptOut, TextMessage
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -52,7 +52,7 @@ def record_outbound(
 ) -> TextMessage:
     """Store a message the plugin just sent (Twilio sends no callback for its first status)."""
     moment = now()
-    return TextMessage.objects.create(
+    record = TextMessage.objects.create(
         sid=sid,  # new at Twilio: no existing row to look for
         direction="outbound",
         practice_number=practice_number,
@@ -68,6 +68,19 @@ def record_outbound(
         created=moment,
         updated=moment,
     )
+    return apply_early_statuses(record)
+
+
+def apply_early_statuses(record: TextMessage) -> TextMessage:
+    """Apply the callbacks Twilio sent before the send was recorded (a race under load)."""
+    early = list(EarlyStatus.objects.filter(sid=record.sid))
+    if not early:
+        return record
+    for event in early:
+        update_record(record, event.status, event.error_code)
+    record.save(update_fields=["status", "error_code", "updated"])
+    EarlyStatus.objects.filter(sid=record.sid).delete()
+    return record
 
 
 def record_inbound(inbound: InboundMessage, patient_ids: list[str]) -> tuple[TextMessage, bool]:
@@ -105,18 +118,40 @@ def apply_status(update: StatusUpdate) -> TextMessage | None:
     """
     record = TextMessage.objects.filter(sid=update.message_sid).first()
     if record is None:
+        keep_early_status(update)
         return None
+    if not update_record(record, update.status, update.error_code):
+        return None
+    record.save(update_fields=["status", "error_code", "updated"])
+    return record
+
+
+def update_record(record: TextMessage, status: str, error_code: int | None) -> bool:
+    """Move a record's status forward and keep the first error code; True if it changed."""
     changed = False
-    if advances(record.status, update.status):
-        record.status = update.status
+    if advances(record.status, status):
+        record.status = status
         changed = True
-    if update.error_code is not None and record.error_code is None:
-        record.error_code = update.error_code
+    if error_code is not None and record.error_code is None:
+        record.error_code = error_code
         changed = True
     if changed:
         record.updated = now()
-        record.save(update_fields=["status", "error_code", "updated"])
-    return record if changed else None
+    return changed
+
+
+def keep_early_status(update: StatusUpdate) -> None:
+    """Keep a callback for a message not recorded yet (replays of it are ignored)."""
+    try:
+        with atomic():
+            EarlyStatus.objects.create(
+                sid=update.message_sid,
+                status=update.status,
+                error_code=update.error_code,
+                received=now(),
+            )
+    except IntegrityError:
+        return
 
 
 def advances(current: str, new: str) -> bool:
