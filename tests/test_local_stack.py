@@ -24,6 +24,7 @@ from devtools.chart_preview import PreviewServer
 from devtools.chart_preview.proxy import SESSION_COOKIE
 from devtools.processes import StackBusyError, port_is_listening
 from devtools.runner_client import (
+    APP_TARGET,
     RUNNER_HOST,
     RUNNER_PORT,
     ApiResult,
@@ -290,3 +291,133 @@ def test_a_second_stack_is_refused_and_the_first_keeps_serving(
         second.start()
 
     assert browser.get(f"{local_stack.plugin_api_url}/phone_list", timeout=10).status_code == 200
+
+
+# ---------------------------------------------------------------------------- notification badge
+
+
+class BadgeRunner(FakeRunner):
+    """A FakeRunner whose requests also set the app's badge, and that knows the initial count."""
+
+    def __init__(self, count: int | None) -> None:
+        super().__init__()
+        self.count = count
+        self.badge_questions: list[tuple[str, str]] = []
+
+    def simple_api(
+        self, method: str, path: str, query_string: str, body: bytes, headers: Mapping[str, str]
+    ) -> ApiResult:
+        result = super().simple_api(method, path, query_string, body, headers)
+        badge = RunnerEffect(
+            "SET_APPLICATION_NOTIFICATION_BADGE",
+            {
+                "data": {
+                    "application_identifier": APP_TARGET,
+                    "count": 2,
+                    "patient_ids": [demo_data.MARIA.key],
+                    "staff_ids": [],
+                }
+            },
+        )
+        malformed = RunnerEffect("SET_APPLICATION_NOTIFICATION_BADGE", {"data": {"count": -1}})
+        return ApiResult(
+            result.status, result.headers, result.body, (*result.effects, malformed, badge)
+        )
+
+    def notification_badge(self, patient_id: str, staff_id: str) -> int | None:
+        self.badge_questions.append((patient_id, staff_id))
+        return self.count
+
+
+@pytest.fixture
+def badge_preview() -> Iterator[tuple[PreviewServer, BadgeRunner]]:
+    """The chart preview in front of a BadgeRunner whose initial count is 3."""
+    fake = BadgeRunner(3)
+    server = PreviewServer(cast(RunnerClient, fake), port=0)
+    with server:
+        yield server, fake
+
+
+def _badge_pill(page: str) -> str:
+    match = re.search(r'<span id="app-badge"[^>]*>[^<]*</span>', page)
+    assert match, "no badge pill in the chart page"
+    return match.group(0)
+
+
+def test_chart_page_shows_the_runners_initial_badge(
+    badge_preview: tuple[PreviewServer, BadgeRunner],
+) -> None:
+    server, fake = badge_preview
+
+    page = requests.get(f"{server.url}/patient/{demo_data.MARIA.key}", timeout=5)
+
+    pill = _badge_pill(page.text)
+    assert 'data-count="3"' in pill and " hidden" not in pill and pill.endswith(">3</span>")
+    assert fake.badge_questions == [(demo_data.MARIA.key, demo_data.STAFF.key)]
+
+
+def test_chart_page_hides_the_badge_when_the_runner_has_none(
+    fake_preview: tuple[PreviewServer, FakeRunner],
+) -> None:
+    server, _ = fake_preview  # FakeRunner cannot answer the badge question at all
+
+    page = requests.get(f"{server.url}/patient/{demo_data.MARIA.key}", timeout=5)
+
+    assert page.status_code == 200
+    pill = _badge_pill(page.text)
+    assert 'data-count="0"' in pill and " hidden" in pill
+
+
+def test_badge_effects_of_webhooks_reach_every_chart_page(
+    badge_preview: tuple[PreviewServer, BadgeRunner], caplog: pytest.LogCaptureFixture
+) -> None:
+    server, _ = badge_preview
+    caplog.set_level(logging.INFO, logger="devtools.chart_preview")
+
+    async def scenario() -> list[str]:
+        cookies = {SESSION_COOKIE: server.session_token}
+        async with aiohttp.ClientSession(cookies=cookies) as session:
+            socket_url = f"{server.url}/_preview/ws/badges"
+            async with session.ws_connect(socket_url) as one, session.ws_connect(socket_url) as two:
+                # A webhook (no session) whose handling sets the badge.
+                await asyncio.to_thread(
+                    requests.post,
+                    f"{server.url}/plugin-io/api/twilio_sms_mms/inbound_treatment",
+                    data=b"From=%2B15550123456&Body=secret",
+                    timeout=5,
+                )
+                return [await one.receive_str(timeout=5), await two.receive_str(timeout=5)]
+
+    received = run_in_own_loop(scenario())
+
+    expected = {
+        "type": "badge",
+        "application": APP_TARGET,
+        "count": 2,
+        "patientIds": [demo_data.MARIA.key],
+        "staffIds": [],
+    }
+    assert [json.loads(text) for text in received] == [expected, expected]
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "delivered to 2 chart page(s)" in logged
+    assert "15550123456" not in logged and "secret" not in logged
+
+
+def test_badge_count_and_socket_need_the_session(
+    badge_preview: tuple[PreviewServer, BadgeRunner],
+) -> None:
+    server, _ = badge_preview
+    count_url = f"{server.url}/_preview/badge/{demo_data.MARIA.key}"
+
+    async def socket_status() -> int:
+        async with aiohttp.ClientSession() as session:
+            try:
+                await session.ws_connect(f"{server.url}/_preview/ws/badges")
+            except aiohttp.WSServerHandshakeError as refused:
+                return refused.status
+        return 101
+
+    assert run_in_own_loop(socket_status()) == 403
+    assert requests.get(count_url, timeout=5).status_code == 403
+    allowed = requests.get(count_url, cookies={SESSION_COOKIE: server.session_token}, timeout=5)
+    assert allowed.json() == {"count": 3}

@@ -5,6 +5,10 @@ Routes:
   the session cookie (the stand-in for a Canvas login).
 - `* /plugin-io/api/twilio_sms_mms/<path>` runs the request through the runner's two passes.
 - `GET /plugin-io/ws/twilio_sms_mms/<channel>/` is a WebSocket fed by Broadcast effects.
+- `GET /_preview/ws/badges` (session only) is the chart page's WebSocket for the app's
+  notification badge: every SET_APPLICATION_NOTIFICATION_BADGE effect of any runner call.
+- `GET /_preview/badge/<key>` (session only) answers `{"count": int|null}`, the runner's
+  APPLICATION__GET_NOTIFICATION_BADGE for that chart (the page asks again when its socket opens).
 - `GET /_preview/health` answers 200 once the server listens.
 """
 
@@ -23,6 +27,7 @@ import jinja2
 from aiohttp import web
 
 from devtools import demo_data
+from devtools.chart_preview.badges import BadgeHub, badges_in
 from devtools.chart_preview.broadcasts import ChannelHub
 from devtools.chart_preview.proxy import (
     SESSION_COOKIE,
@@ -31,10 +36,11 @@ from devtools.chart_preview.proxy import (
     plugin_request_headers,
 )
 from devtools.runner_client import (
+    APP_TARGET,
     PLUGIN_NAME,
     AppLaunch,
-    BroadcastMessage,
     RunnerClient,
+    RunnerEffect,
     RunnerError,
     broadcasts_in,
 )
@@ -48,6 +54,7 @@ _TEMPLATES = Path(__file__).parent / "templates"
 
 RUNNER = web.AppKey("runner", RunnerClient)
 HUB = web.AppKey("hub", ChannelHub)
+BADGES = web.AppKey("badges", BadgeHub)
 SESSION_TOKEN = web.AppKey("session_token", str)
 PAGES = web.AppKey("pages", jinja2.Environment)
 
@@ -65,10 +72,25 @@ def _has_session(request: web.Request) -> bool:
     return bool(cookie) and secrets.compare_digest(cookie, request.app[SESSION_TOKEN])
 
 
-async def _publish(request: web.Request, broadcasts: list[BroadcastMessage]) -> None:
-    """Fan out the Broadcast effects a runner call produced."""
-    for broadcast in broadcasts:
+async def _publish(request: web.Request, effects: tuple[RunnerEffect, ...]) -> None:
+    """Deliver what a runner call produced: Broadcasts to their channels, badges to the charts."""
+    for broadcast in broadcasts_in(effects):
         await request.app[HUB].publish(broadcast)
+    for badge in badges_in(effects):
+        await request.app[BADGES].publish(badge)
+
+
+async def _initial_badge(request: web.Request, patient_key: str) -> int | None:
+    """The app's badge count on this chart, as Canvas asks when it draws the launcher.
+
+    Best effort: the chart page must open even if the runner cannot answer (None: no badge).
+    """
+    runner = request.app[RUNNER]
+    try:
+        return await _blocking(runner.notification_badge, patient_key, demo_data.STAFF.key)
+    except Exception as exc:  # any failure only hides the badge
+        log.warning("notification badge unavailable: %s", exc.__class__.__name__)
+        return None
 
 
 def _age(birth_date: str) -> int:
@@ -86,19 +108,26 @@ async def index(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound(f"/patient/{demo_data.PATIENTS[0].key}")
 
 
+async def _open_app(request: web.Request, patient_key: str) -> tuple[AppLaunch | None, str]:
+    """Open the app for the chart: (the launch, "") or (None, why it did not open)."""
+    try:
+        launch = await _blocking(request.app[RUNNER].open_app, patient_key)
+    except (RunnerError, grpc.RpcError) as exc:
+        error = exc.__class__.__name__ if isinstance(exc, grpc.RpcError) else str(exc)
+        log.warning("app did not open: %s", error)
+        return None, error
+    await _publish(request, launch.effects)
+    return launch, ""
+
+
 async def chart_page(request: web.Request) -> web.StreamResponse:
     """Render a demo patient's chart with the app opened for them."""
     patient = demo_data.patient_by_key(request.match_info["patient_key"])
     if patient is None:
         raise web.HTTPNotFound(text="Unknown patient")
-    launch: AppLaunch | None = None
-    error = ""
-    try:
-        launch = await _blocking(request.app[RUNNER].open_app, patient.key)
-        await _publish(request, broadcasts_in(launch.effects))
-    except (RunnerError, grpc.RpcError) as exc:
-        error = exc.__class__.__name__ if isinstance(exc, grpc.RpcError) else str(exc)
-        log.warning("app did not open: %s", error)
+    (launch, error), badge_count = await asyncio.gather(
+        _open_app(request, patient.key), _initial_badge(request, patient.key)
+    )
     html = (
         request.app[PAGES]
         .get_template("chart.html")
@@ -109,6 +138,14 @@ async def chart_page(request: web.Request) -> web.StreamResponse:
             age=_age(patient.birth_date),
             launch=launch,
             error=error,
+            badge=badge_count or 0,
+            page_config={
+                "patientKey": patient.key,
+                "staffKey": demo_data.STAFF.key,
+                "application": APP_TARGET,
+                "badgeSocket": "/_preview/ws/badges",
+                "badgeUrl": f"/_preview/badge/{patient.key}",
+            },
         )
     )
     response = web.Response(text=html, content_type="text/html")
@@ -122,6 +159,35 @@ async def chart_page(request: web.Request) -> web.StreamResponse:
 async def favicon(request: web.Request) -> web.StreamResponse:
     """No icon (keeps the browser console free of 404s)."""
     return web.Response(status=204)
+
+
+async def badge_count(request: web.Request) -> web.StreamResponse:
+    """The app's current badge count on a chart (for the chart page, after its socket opens)."""
+    if not _has_session(request):
+        return web.json_response({"error": "Unauthorized"}, status=403)
+    patient = demo_data.patient_by_key(request.match_info["patient_key"])
+    if patient is None:
+        raise web.HTTPNotFound(text="Unknown patient")
+    response = web.json_response({"count": await _initial_badge(request, patient.key)})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def badge_websocket(request: web.Request) -> web.StreamResponse:
+    """A chart page's feed of notification-badge updates (push-only, session only)."""
+    if not _has_session(request):
+        log.info("WS badges -> denied")
+        return web.json_response({"error": "Unauthorized"}, status=403)
+    socket = web.WebSocketResponse(heartbeat=30)
+    await socket.prepare(request)
+    hub = request.app[BADGES]
+    hub.join(socket)
+    try:
+        async for _ in socket:
+            pass  # push-only: client messages are ignored
+    finally:
+        hub.leave(socket)
+    return socket
 
 
 async def health(request: web.Request) -> web.StreamResponse:
@@ -150,7 +216,7 @@ async def plugin_api(request: web.Request) -> web.StreamResponse:
     except grpc.RpcError as exc:
         log.error("runner call failed: %s", exc.__class__.__name__)
         return web.json_response({"error": "plugin runner unavailable"}, status=502)
-    await _publish(request, result.broadcasts)
+    await _publish(request, result.effects)
     log.info(
         "%s %s -> %d (%d ms)",
         request.method,
@@ -193,6 +259,7 @@ def build_app(runner: RunnerClient, session_token: str | None = None) -> web.App
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app[RUNNER] = runner
     app[HUB] = ChannelHub()
+    app[BADGES] = BadgeHub()
     app[SESSION_TOKEN] = session_token or secrets.token_urlsafe(24)
     app[PAGES] = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
@@ -202,12 +269,15 @@ def build_app(runner: RunnerClient, session_token: str | None = None) -> web.App
     app.router.add_get("/", index)
     app.router.add_get("/patient/{patient_key}", chart_page)
     app.router.add_get("/_preview/health", health)
+    app.router.add_get("/_preview/ws/badges", badge_websocket)
+    app.router.add_get("/_preview/badge/{patient_key}", badge_count)
     app.router.add_get("/favicon.ico", favicon)
     app.router.add_get(WS_PREFIX + "/{channel}/", plugin_websocket)
     app.router.add_route("*", API_PREFIX + "{tail:(/.*)?}", plugin_api)
 
     async def close_sockets(app: web.Application) -> None:
         await app[HUB].close_all()
+        await app[BADGES].close_all()
 
     app.on_shutdown.append(close_sockets)
     return app
