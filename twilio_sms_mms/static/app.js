@@ -9,6 +9,7 @@
  * data-testid hooks for the browser tests:
  *   banner                                   configuration / service problems
  *   tab-log tab-send tab-phones              tabs (role=tab, aria-selected)
+ *   tab-send-new                             dot on Send: new texts not seen yet (thread.js)
  *   panel-log panel-send panel-phones        tab panels
  * Log
  *   log-number log-direction                 pickers
@@ -229,6 +230,7 @@
       $(tab.getAttribute("aria-controls")).hidden = !selected;
       if (selected && focus) tab.focus();
     }
+    thread.setShown(name === "send");
     if (name === "send") thread.scrollToNewest();
     if (name === "log" && state.log.stale && state.phones.length) loadMessages();
   }

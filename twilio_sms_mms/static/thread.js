@@ -11,6 +11,13 @@
  *   send-to-choices send-to-choice (radio, value = number or "other") send-to-option
  *   send-to-badge (data-badge: use, no-consent, opted-out, opted-out-from, shared)
  *   quick-replies quick-reply
+ *   thread-new-divider ("New" above texts that arrived while the thread was not on screen)
+ *   tab-send-new (the dot on the Send tab while such texts wait to be seen)
+ *
+ * Read state: the clinician has read the patient's texts when the thread is on screen (Send tab
+ * selected, page visible). The thread route marks texts read, so while the thread is off screen
+ * it is not fetched: refreshes wait until it shows, inbound texts get the New marks, and showing
+ * the thread calls POST /patients/<id>/read (also, debounced, after texts arrive on screen).
  */
 function smsPatientThread(kit) {
   "use strict";
@@ -19,6 +26,7 @@ function smsPatientThread(kit) {
   const OTHER = "other";
   const POLL_MS = 5000;
   const RECONNECT_MS = [5000, 15000, 30000, 60000];
+  const READ_DEBOUNCE_MS = 400;
   const STATUS_RANK = {
     scheduled: 0, queued: 0, accepted: 0, sending: 1, sent: 2, receiving: 2,
     delivered: 3, undelivered: 3, failed: 3, received: 3, canceled: 3, read: 4,
@@ -42,6 +50,14 @@ function smsPatientThread(kit) {
     refreshTimer: null,
     loadId: 0,
     listeners: [],
+    shown: false,
+    wasOnScreen: false,
+    refreshPending: false,
+    fresh: new Set(),
+    unseen: false,
+    readTimer: null,
+    readPending: false,
+    divider: null,
   };
 
   const firstName = () => (thread.patient && thread.patient.firstName) || "the patient";
@@ -72,6 +88,9 @@ function smsPatientThread(kit) {
     thread.loaded = true;
     thread.patient = data.patient || null;
     thread.phones = Array.isArray(data.phones) ? data.phones : [];
+    const arrived = firstLoad ? [] : (Array.isArray(data.messages) ? data.messages : [])
+      .filter((message) => message.direction === "inbound" && !thread.messages.has(message.sid))
+      .map((message) => message.sid);
     const fresh = new Map();
     for (const message of Array.isArray(data.messages) ? data.messages : []) {
       fresh.set(message.sid, merge(thread.messages.get(message.sid), message));
@@ -84,6 +103,7 @@ function smsPatientThread(kit) {
     renderAll(firstLoad);
     renderChoices();
     renderQuickReplies(Array.isArray(data.quickReplies) ? data.quickReplies : []);
+    inboundArrived(arrived);
     changed();
   }
 
@@ -101,9 +121,93 @@ function smsPatientThread(kit) {
     return result;
   }
 
+  /** Refresh soon; off screen, wait until the thread shows (the thread route marks texts read). */
   function scheduleRefresh() {
     clearTimeout(thread.refreshTimer);
-    thread.refreshTimer = setTimeout(load, 300);
+    if (!onScreen()) {
+      thread.refreshPending = true;
+      return;
+    }
+    thread.refreshTimer = setTimeout(() => {
+      if (onScreen()) load();
+      else thread.refreshPending = true; // the clinician looked away meanwhile
+    }, 300);
+  }
+
+  // ---------- read state ----------
+
+  /** The clinician can see the conversation: Send tab selected and the page visible. */
+  function onScreen() {
+    return thread.shown && document.visibilityState !== "hidden";
+  }
+
+  /** Inbound texts that were not in the thread before: read now if on screen, else marked New. */
+  function inboundArrived(sids) {
+    if (!sids.length) return;
+    if (onScreen()) {
+      scheduleRead();
+      return;
+    }
+    for (const sid of sids) thread.fresh.add(sid);
+    thread.unseen = true;
+    renderNewMarks();
+  }
+
+  function scheduleRead() {
+    clearTimeout(thread.readTimer);
+    thread.readTimer = setTimeout(markRead, READ_DEBOUNCE_MS);
+  }
+
+  async function markRead() {
+    if (!patientId) return;
+    if (!onScreen()) {
+      thread.readPending = true; // read when the thread shows again, not texts that came meanwhile
+      return;
+    }
+    thread.readPending = false;
+    try {
+      await api(`/patients/${encodeURIComponent(patientId)}/read`, { method: "POST" });
+    } catch (error) {
+      // Still unread: the next arrival on screen, the next showing or the next open retries.
+    }
+  }
+
+  /** Called whenever the Send tab or the page's visibility changes. */
+  function screenChanged() {
+    const now = onScreen();
+    if (now === thread.wasOnScreen) return;
+    thread.wasOnScreen = now;
+    if (!thread.loaded) return; // the first load is the open, which marks read
+    if (now) {
+      if (thread.refreshPending) {
+        thread.refreshPending = false;
+        scheduleRefresh();
+      }
+      if (thread.unseen || thread.readPending) {
+        thread.unseen = false;
+        scheduleRead();
+      }
+    } else if (!thread.unseen) {
+      thread.fresh.clear(); // seen: the New divider goes once the clinician looks away
+    }
+    renderNewMarks();
+  }
+
+  /** The New divider above the oldest fresh text, and the dot on the Send tab. */
+  function renderNewMarks() {
+    const first = ordered().find((message) => thread.fresh.has(message.sid));
+    const node = first ? thread.nodes.get(first.sid) : null;
+    if (node) {
+      if (!thread.divider) {
+        thread.divider = el("li", { className: "new-divider", role: "separator", "data-testid": "thread-new-divider" },
+          el("span", {}, "New"));
+      }
+      if (node.previousSibling !== thread.divider) node.before(thread.divider);
+    } else if (thread.divider) {
+      thread.divider.remove();
+    }
+    const dot = $("tab-send-new");
+    if (dot) dot.hidden = !thread.unseen;
   }
 
   // ---------- rendering the conversation ----------
@@ -145,6 +249,7 @@ function smsPatientThread(kit) {
       thread.drawn.set(message.sid, drawn);
     }
     list.append(...messages.map((message) => thread.nodes.get(message.sid)));
+    renderNewMarks();
     if (messages.length) setState("", "");
     else if (thread.phones.length === 0) setState("empty", `No phone number on ${firstName()}'s chart. You can still text another number below.`);
     else setState("empty", `No texts with ${firstName()} yet`);
@@ -388,7 +493,7 @@ function smsPatientThread(kit) {
       thread.reconnectAttempt = 0;
       stopPolling();
       setLive("live", "Live");
-      load(); // catch up on anything sent between the first load and now
+      scheduleRefresh(); // catch up on anything sent between the first load and now
     });
     socket.addEventListener("message", (event) => {
       if (thread.socket === socket) receive(event.data);
@@ -412,7 +517,10 @@ function smsPatientThread(kit) {
   function startPolling() {
     setLive("polling", "Checking every 5 s");
     if (thread.pollTimer) return;
-    thread.pollTimer = setInterval(load, POLL_MS);
+    thread.pollTimer = setInterval(() => {
+      if (onScreen()) load();
+      else thread.refreshPending = true;
+    }, POLL_MS);
   }
 
   function stopPolling() {
@@ -436,9 +544,13 @@ function smsPatientThread(kit) {
     }
     if (!event || typeof event !== "object") return;
     if (event.type === "message" && event.message) {
+      const isNew = Boolean(event.message.sid) && !thread.messages.has(event.message.sid);
       upsert(event.message);
       // An inbound text may be STOP/START: the opt-out badges come from the thread route.
-      if (event.message.direction === "inbound") scheduleRefresh();
+      if (event.message.direction === "inbound") {
+        scheduleRefresh();
+        if (isNew) inboundArrived([event.message.sid]);
+      }
     } else if (event.type === "status" && event.sid) {
       applyStatus(event);
     }
@@ -453,7 +565,11 @@ function smsPatientThread(kit) {
       renderChoices();
       return;
     }
-    load().then(connect);
+    document.addEventListener("visibilitychange", screenChanged);
+    load().then(() => {
+      thread.wasOnScreen = onScreen();
+      connect();
+    });
   }
 
   return {
@@ -476,6 +592,11 @@ function smsPatientThread(kit) {
     /** The number's status as last known in the thread, or null. */
     status: (sid) => (thread.messages.get(sid) || {}).status || null,
     scrollToNewest,
+    /** The Send tab was selected (true) or left (false). */
+    setShown(shown) {
+      thread.shown = Boolean(shown);
+      screenChanged();
+    },
     rerender() {
       if (!thread.loaded) return;
       renderAll(false);
