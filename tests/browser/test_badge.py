@@ -100,7 +100,10 @@ def test_a_text_while_the_log_is_shown_badges_the_chart_until_the_send_tab_shows
     expect(badge).to_have_text("1")
     chart.screenshot("chart-badge.png", directory=shots)
 
-    chart.tab("send")
+    # Showing the thread marks it read (its refresh, then the debounced POST /read). Waiting
+    # for the POST keeps it from racing the next text in the runner's worker threads.
+    with chart.page.expect_response(is_read_call, timeout=LIVE_TIMEOUT_MS):
+        chart.tab("send")
     message = bubble(chart, first)
     expect(message).to_be_visible()
     expect(message).to_have_attribute("data-direction", "inbound")
@@ -147,7 +150,8 @@ def test_the_initial_badge_counts_texts_nobody_has_read(
     # What Canvas asks when it draws the launcher (before the app's own open marks them read).
     assert local_stack.runner.notification_badge(demo_data.MARIA.key, demo_data.STAFF.key) == 2
 
-    chart.tab("send")
+    with chart.page.expect_response(is_read_call, timeout=LIVE_TIMEOUT_MS):
+        chart.tab("send")
     expect(chart_badge(chart)).to_be_hidden(timeout=READ_TIMEOUT_MS)
     assert local_stack.runner.notification_badge(demo_data.MARIA.key, demo_data.STAFF.key) == 0
     chart.assert_clean()
