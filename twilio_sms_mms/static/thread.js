@@ -208,6 +208,9 @@ function smsPatientThread(kit) {
     }
     const dot = $("tab-send-new");
     if (dot) dot.hidden = !thread.unseen;
+    // Screen readers hear it; empty otherwise so the tab's name stays "Send".
+    const spoken = $("tab-send-new-text");
+    if (spoken) spoken.textContent = thread.unseen ? " (new texts)" : "";
   }
 
   // ---------- rendering the conversation ----------
