@@ -403,4 +403,18 @@ def test_reading_the_thread_clears_the_badge(
     assert first.json() == {"marked": 1, "unread": 0}
     badge = effects_of(first, EffectType.SET_APPLICATION_NOTIFICATION_BADGE)[0]["data"]
     assert (badge["count"], badge["patient_ids"]) == (0, [str(maria.id)])
-    assert again.json()["marked"] == 0 and not again.effects[1:]
+    assert again.json()["marked"] == 0
+    assert effects_of(again, EffectType.SET_APPLICATION_NOTIFICATION_BADGE)[0]["data"]["count"] == 0
+
+
+def test_peeking_at_the_thread_keeps_texts_unread(
+    twilio: FakeTwilioHttp, staff_headers: dict, maria: Patient
+) -> None:
+    post_signed("/inbound_treatment", inbound_params())
+
+    peek = call_route(
+        "GET", f"/patients/{maria.id}/thread", query="markRead=0", headers=staff_headers
+    )
+
+    assert peek.json()["messages"][0]["direction"] == "inbound"
+    assert TextMessage.objects.get().read is False

@@ -140,10 +140,12 @@ class SmsManip(SimpleAPI):
 
     @api.get("/patients/<patient_id>/thread")
     def patient_thread(self) -> list[Response]:
-        """The patient's numbers and conversation from the plugin's record (no Twilio request)."""
+        """The patient's numbers and conversation (no Twilio request); `?markRead=0` to peek."""
         return self.respond(
             lambda: messaging.patient_thread(
-                self.config, validation.require_patient_id(self.request.path_params["patient_id"])
+                self.config,
+                validation.require_patient_id(self.request.path_params["patient_id"]),
+                mark_read=self.request.query_params.get("markRead") not in ("0", "false"),
             )
         )
 

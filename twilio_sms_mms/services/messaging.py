@@ -141,8 +141,10 @@ def receive_status(update: StatusUpdate) -> list[Effect]:
     return notifications.live_update(list(record.patient_ids or []), event)
 
 
-def patient_thread(config: PluginConfig, patient_id: str) -> tuple[dict, list[Effect]]:
-    """The patient's numbers, conversation and quick replies; opening it clears the badge."""
+def patient_thread(
+    config: PluginConfig, patient_id: str, mark_read: bool = True
+) -> tuple[dict, list[Effect]]:
+    """The patient's numbers, conversation and quick replies; reading it clears the badge."""
     summary = patients.patient_summary(patient_id)
     if summary is None:
         raise ApiError(HTTPStatus.NOT_FOUND, "No patient with this id", field="patientId")
@@ -151,7 +153,7 @@ def patient_thread(config: PluginConfig, patient_id: str) -> tuple[dict, list[Ef
     opted_out = storage.opted_out_pairs(numbers)
     owners = patients.patients_by_number(numbers)
     messages = storage.thread(numbers)
-    cleared = storage.mark_read(numbers)
+    cleared = storage.mark_read(numbers) if mark_read else 0
     body = {
         "patient": {
             "id": summary.id,
@@ -174,11 +176,14 @@ def patient_thread(config: PluginConfig, patient_id: str) -> tuple[dict, list[Ef
 
 
 def mark_thread_read(patient_id: str) -> tuple[dict, list[Effect]]:
-    """Mark the patient's inbound texts read; clear the badge when anything changed."""
+    """Mark the patient's inbound texts read and clear the badge.
+
+    The badge is cleared even when nothing changed: a webhook running at the same time may have
+    published its count after an earlier clear.
+    """
     numbers = [phone.number for phone in patients.chart_phones(patient_id)]
-    cleared = storage.mark_read(numbers)
-    effects = notifications.unread_badge(patient_id, 0) if cleared else []
-    return {"marked": cleared, "unread": 0}, effects
+    marked = storage.mark_read(numbers)
+    return {"marked": marked, "unread": 0}, notifications.unread_badge(patient_id, 0)
 
 
 def quick_replies(config: PluginConfig, patient: patients.PatientSummary) -> list[dict]:

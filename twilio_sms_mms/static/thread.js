@@ -52,7 +52,6 @@ function smsPatientThread(kit) {
     listeners: [],
     shown: false,
     wasOnScreen: false,
-    refreshPending: false,
     fresh: new Set(),
     unseen: false,
     readTimer: null,
@@ -74,7 +73,9 @@ function smsPatientThread(kit) {
     const loadId = ++thread.loadId;
     if (!thread.loaded) setState("loading", "Loading the conversation…");
     try {
-      const data = await api(`/patients/${encodeURIComponent(patientId)}/thread`);
+      // Off screen, peek without marking the texts read (the badge stays until they are seen).
+      const peek = onScreen() ? "" : "?markRead=0";
+      const data = await api(`/patients/${encodeURIComponent(patientId)}/thread${peek}`);
       if (loadId !== thread.loadId) return;
       apply(data);
     } catch (error) {
@@ -121,17 +122,10 @@ function smsPatientThread(kit) {
     return result;
   }
 
-  /** Refresh soon; off screen, wait until the thread shows (the thread route marks texts read). */
+  /** Refresh soon (off screen the load only peeks, so nothing is marked read unseen). */
   function scheduleRefresh() {
     clearTimeout(thread.refreshTimer);
-    if (!onScreen()) {
-      thread.refreshPending = true;
-      return;
-    }
-    thread.refreshTimer = setTimeout(() => {
-      if (onScreen()) load();
-      else thread.refreshPending = true; // the clinician looked away meanwhile
-    }, 300);
+    thread.refreshTimer = setTimeout(load, 300);
   }
 
   // ---------- read state ----------
@@ -179,10 +173,6 @@ function smsPatientThread(kit) {
     thread.wasOnScreen = now;
     if (!thread.loaded) return; // the first load is the open, which marks read
     if (now) {
-      if (thread.refreshPending) {
-        thread.refreshPending = false;
-        scheduleRefresh();
-      }
       if (thread.unseen || thread.readPending) {
         thread.unseen = false;
         scheduleRead();
@@ -520,10 +510,7 @@ function smsPatientThread(kit) {
   function startPolling() {
     setLive("polling", "Checking every 5 s");
     if (thread.pollTimer) return;
-    thread.pollTimer = setInterval(() => {
-      if (onScreen()) load();
-      else thread.refreshPending = true;
-    }, POLL_MS);
+    thread.pollTimer = setInterval(load, POLL_MS);
   }
 
   function stopPolling() {
