@@ -1,6 +1,6 @@
 /*
  * The patient's conversation in the Send tab: thread, To picker, quick replies, live updates.
- * Included before app.js in the same script element; app.js calls smsPatientThread(kit) once.
+ * Included after core.js in the same script element; send.js calls smsPatientThread(kit) once.
  * Never write two-character Django markers (brace+brace, brace+percent, brace+hash) here.
  * Every value from the API goes into the DOM as text (kit.el, textContent), never as HTML.
  *
