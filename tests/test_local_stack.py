@@ -39,6 +39,21 @@ runner = pytest.mark.runner
 T = TypeVar("T")
 
 
+def handshake_status(url: str) -> int:
+    """The HTTP status a WebSocket handshake without a session gets (101 when accepted)."""
+
+    async def connect() -> int:
+        async with aiohttp.ClientSession() as session:
+            try:
+                socket = await session.ws_connect(url)
+            except aiohttp.WSServerHandshakeError as refused:
+                return refused.status
+            await socket.close()
+        return 101
+
+    return run_in_own_loop(connect())
+
+
 def run_in_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
     """asyncio.run in a fresh thread: Playwright's sync API may own this thread's event loop."""
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -245,15 +260,7 @@ def test_sockets_without_a_session_are_refused(
 ) -> None:
     server, _ = fake_preview
 
-    async def scenario() -> int:
-        async with aiohttp.ClientSession() as session:
-            try:
-                await session.ws_connect(f"{server.url}/plugin-io/ws/twilio_sms_mms/inbox/")
-            except aiohttp.WSServerHandshakeError as refused:
-                return refused.status
-        return 101
-
-    assert run_in_own_loop(scenario()) == 403
+    assert handshake_status(f"{server.url}/plugin-io/ws/twilio_sms_mms/inbox/") == 403
 
 
 def test_proxy_log_lines_hide_phone_numbers_and_queries(
@@ -409,15 +416,7 @@ def test_badge_count_and_socket_need_the_session(
     server, _ = badge_preview
     count_url = f"{server.url}/_preview/badge/{demo_data.MARIA.key}"
 
-    async def socket_status() -> int:
-        async with aiohttp.ClientSession() as session:
-            try:
-                await session.ws_connect(f"{server.url}/_preview/ws/badges")
-            except aiohttp.WSServerHandshakeError as refused:
-                return refused.status
-        return 101
-
-    assert run_in_own_loop(socket_status()) == 403
+    assert handshake_status(f"{server.url}/_preview/ws/badges") == 403
     assert requests.get(count_url, timeout=5).status_code == 403
     allowed = requests.get(count_url, cookies={SESSION_COOKIE: server.session_token}, timeout=5)
     assert allowed.json() == {"count": 3}
