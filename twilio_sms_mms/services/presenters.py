@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 
     from twilio_sms_mms.models.records import AuditEntry, TextMessage
     from twilio_sms_mms.services.patients import ChartPhone
+    from twilio_sms_mms.services.segments import Segmentation
     from twilio_sms_mms.services.twilio_service import PhoneNumber
-    from twilio_sms_mms.services.validation import Segmentation
 
 
 def iso(moment: datetime | None) -> str | None:

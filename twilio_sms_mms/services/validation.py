@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
 
 from twilio_sms_mms.constants import settings as limits
+from twilio_sms_mms.constants.client_values import E164_PATTERN_SOURCE
 from twilio_sms_mms.services.errors import bad_request
+from twilio_sms_mms.services.segments import Segmentation, segmentation
 
-E164_PATTERN = re.compile(r"^\+[1-9][0-9]{6,14}$")
+E164_PATTERN = re.compile(E164_PATTERN_SOURCE)
 SID_PATTERNS = {
     "message": re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$"),
     "media": re.compile(r"^ME[0-9a-fA-F]{32}$"),
@@ -18,36 +20,6 @@ SID_PATTERNS = {
 }
 PATIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
-
-# GSM 03.38 basic set, and the extension set whose characters take two septets.
-GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENSION = frozenset("^{}\\[]~|€\f")
-
-
-@dataclass(frozen=True)
-class Segmentation:
-    """How a body is encoded and billed."""
-
-    encoding: str
-    units: int
-    segments: int
-    forcing_char: str | None
-
-
-def segmentation(body: str) -> Segmentation:
-    """Return the encoding (GSM-7 or UCS-2), length in units and segment count of a body."""
-    forcing = next((ch for ch in body if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION), None)
-    if forcing is None:
-        units = sum(2 if ch in GSM7_EXTENSION else 1 for ch in body)
-        single, multi, encoding = 160, 153, "GSM-7"
-    else:
-        units = len(body.encode("utf-16-le")) // 2
-        single, multi, encoding = 70, 67, "UCS-2"
-    segments = 0 if units == 0 else 1 if units <= single else -(-units // multi)
-    return Segmentation(encoding, units, segments, forcing)
 
 
 def normalise_phone(raw: str) -> str:
