@@ -101,20 +101,27 @@ def wait_gone(pid: int, timeout: float) -> bool:
     return False
 
 
-def terminate_process_group(pgid: int, timeout: float) -> None:
-    """SIGTERM a process group, then SIGKILL it if it outlives `timeout`."""
-    if not signal_group(pgid, signal.SIGTERM):
+def terminate_process_group(
+    pgid: int, timeout: float, sig: signal.Signals = signal.SIGTERM
+) -> None:
+    """Send `sig` (SIGTERM) to a process group, then SIGKILL it if it outlives `timeout`."""
+    if not signal_group(pgid, sig):
         return
     if not wait_gone(pgid, timeout):
-        log.warning("process group %d ignored SIGTERM; sending SIGKILL", pgid)
+        log.warning("process group %d ignored %s; sending SIGKILL", pgid, sig.name)
         signal_group(pgid, signal.SIGKILL)
         wait_gone(pgid, 2.0)
 
 
-def stop_child(proc: subprocess.Popen[bytes] | None, pidfile: Path, timeout: float) -> None:
+def stop_child(
+    proc: subprocess.Popen[bytes] | None,
+    pidfile: Path,
+    timeout: float,
+    sig: signal.Signals = signal.SIGTERM,
+) -> None:
     """Stop a child started in its own session (whole group), then forget its pidfile."""
     if proc is not None:
-        terminate_process_group(proc.pid, timeout)
+        terminate_process_group(proc.pid, timeout, sig)
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -123,7 +130,9 @@ def stop_child(proc: subprocess.Popen[bytes] | None, pidfile: Path, timeout: flo
     pidfile.unlink(missing_ok=True)
 
 
-def stop_orphan(pidfile: Path, *needles: bytes, timeout: float = 5.0) -> None:
+def stop_orphan(
+    pidfile: Path, *needles: bytes, timeout: float = 5.0, sig: signal.Signals = signal.SIGTERM
+) -> None:
     """Stop the process a dead stack left behind (per its pidfile), if it is still that program.
 
     Call it only while holding the StackLock: then no live stack owns the pidfile.
@@ -134,7 +143,7 @@ def stop_orphan(pidfile: Path, *needles: bytes, timeout: float = 5.0) -> None:
         return
     if command_line_has(pid, *needles):
         log.warning("stopping %s (pid %d) left by an earlier stack", pidfile.stem, pid)
-        terminate_process_group(pid, timeout)
+        terminate_process_group(pid, timeout, sig)
     pidfile.unlink(missing_ok=True)
 
 
@@ -160,3 +169,10 @@ class StartStop:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def free_loopback_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

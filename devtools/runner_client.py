@@ -27,6 +27,7 @@ from canvas_generated.messages.effects_pb2 import EffectType
 from canvas_generated.messages.events_pb2 import Event, EventType
 from canvas_generated.services.plugin_runner_pb2_grpc import PluginRunnerStub
 
+from devtools.postgres import PostgresCluster, child_env, python_of
 from devtools.processes import StartStop, port_is_listening, stop_child, stop_orphan
 
 log = logging.getLogger("devtools.runner")
@@ -38,6 +39,7 @@ RUNNER_HOST = "127.0.0.1"
 RUNNER_PORT = 50051  # fixed by the SDK's plugin_runner.main()
 RUNNER_ADDRESS = f"{RUNNER_HOST}:{RUNNER_PORT}"
 SEED_FILE = Path("devtools/seed_canvas.py")
+MAX_WORKERS = 5  # PLUGIN_RUNNER_MAX_WORKERS: the SDK's default, as on a Canvas instance
 
 
 class RunnerError(RuntimeError):
@@ -291,12 +293,21 @@ def install_database(snapshot: Path) -> None:
 
 @dataclass
 class RunnerProcess(StartStop):
-    """The `canvas run-plugin twilio_sms_mms` subprocess, seeded from `devtools/seed_canvas.py`."""
+    """The plugin runner subprocess, seeded from `devtools/seed_canvas.py`.
+
+    On SQLite (`postgres` is None) it is `canvas run-plugin twilio_sms_mms`. On PostgreSQL the
+    CLI refuses to run (it demands SQLite), so `devtools.postgres_sdk` first installs the
+    plugin's namespace as an instance's schema manager does, then serves with the SDK's own
+    `plugin_runner.main`, which is what `canvas run-plugin` calls. Both run
+    `max_workers` request threads (PLUGIN_RUNNER_MAX_WORKERS).
+    """
 
     project_root: Path = PROJECT_ROOT
     state_dir: Path | None = None
     seed_file: Path | None = SEED_FILE
     seed_snapshot: bool = True
+    postgres: PostgresCluster | None = None
+    max_workers: int = MAX_WORKERS
     ready_timeout: float = 60.0
     stop_timeout: float = 5.0
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
@@ -336,12 +347,36 @@ class RunnerProcess(StartStop):
         log.info("runner ready in %.1f s", time.monotonic() - started)
 
     def _env(self) -> dict[str, str]:
-        """The CLI's environment: SQLite mode, templates from the project, no update check."""
-        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        env.update(PLUGIN_DIRECTORY=str(self.project_root), CANVAS_NO_UPDATE_CHECK="1")
-        return env
+        """Templates from the project, no update check, the workers; SQLite or the cluster."""
+        extra = {"PLUGIN_RUNNER_MAX_WORKERS": str(self.max_workers)}
+        if self.postgres is not None:
+            extra.update(self.postgres.sdk_env())
+        return child_env(self.project_root, extra)
 
     def _prepare_database(self) -> list[str]:
+        """Get the database ready; return the extra `canvas run-plugin` arguments still needed."""
+        if self.postgres is not None:
+            self._install_namespace()
+            return []
+        return self._prepare_sqlite()
+
+    def _install_namespace(self) -> None:
+        """The schema manager's install step: namespace, keys, the plugin's tables."""
+        result = subprocess.run(
+            [python_of(self.project_root), "-m", "devtools.postgres_sdk", "install", PLUGIN_NAME],
+            cwd=self.project_root,
+            env=self._env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        (self._state / "install.log").write_bytes(result.stdout + result.stderr)
+        if result.returncode != 0:
+            tail = result.stderr.decode(errors="replace").strip().splitlines()[-3:]
+            raise RunnerError(f"installing the plugin's namespace failed: {tail}")
+
+    def _prepare_sqlite(self) -> list[str]:
         """Install the seeded database; return the extra CLI arguments still needed.
 
         Migrating and seeding takes ~4 s per start, so the seeded file is kept under `.stack/`
@@ -397,10 +432,16 @@ class RunnerProcess(StartStop):
             digest.update(source.read_bytes())
         return digest.hexdigest()[:16]
 
+    def command(self) -> list[str]:
+        """The runner's command line (both forms contain `run-plugin twilio_sms_mms`)."""
+        if self.postgres is not None:
+            python = python_of(self.project_root)
+            return [python, "-m", "devtools.postgres_sdk", "run-plugin", PLUGIN_NAME]
+        return [str(self.project_root / ".venv/bin/canvas"), "run-plugin", PLUGIN_NAME]
+
     def _spawn(self, extra_args: list[str]) -> subprocess.Popen[bytes]:
-        """Launch the CLI in its own process group, output to the log file."""
-        command = [str(self.project_root / ".venv/bin/canvas"), "run-plugin", PLUGIN_NAME]
-        command += extra_args
+        """Launch the runner in its own process group, output to the log file."""
+        command = self.command() + extra_args
         env = self._env()
         with self.log_file.open("wb") as log_out:
             return subprocess.Popen(

@@ -24,7 +24,16 @@ from devtools import demo_data  # noqa: E402
 def seed_staff() -> Staff:
     """Create the demo clinician."""
     member = demo_data.STAFF
-    return StaffFactory(id=member.key, first_name=member.first_name, last_name=member.last_name)
+    return StaffFactory(
+        id=member.key,
+        first_name=member.first_name,
+        last_name=member.last_name,
+        # ArrayFields without a default: NOT NULL on PostgreSQL (SQLite swaps them for JSON lists).
+        biological_race_codes=[],
+        biological_race_terms=[],
+        cultural_ethnicity_codes=[],
+        cultural_ethnicity_terms=[],
+    )
 
 
 def seed_patient(patient: demo_data.DemoPatient) -> Patient:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ import requests
 
 from devtools import demo_data
 from devtools.chart_preview import SESSION_COOKIE, PreviewServer
+from devtools.postgres import PostgresCluster
 from devtools.processes import StackLock, StartStop, port_is_listening, stop_child, stop_orphan
 from devtools.runner_client import (
     PLUGIN_NAME,
@@ -41,6 +43,15 @@ HOST = "127.0.0.1"
 DEMO_PREVIEW_PORT = 8000
 DEMO_SANDBOX_PORT = 8010
 SECRETS_FILE = PROJECT_ROOT / PLUGIN_NAME / "SECRETS.json"
+DATABASES = ("sqlite", "postgres")
+
+
+def database_choice(db: str | None = None) -> str:
+    """`db`, else the DB environment variable, else sqlite; raises StackError if unknown."""
+    choice = (db or os.environ.get("DB") or "sqlite").strip().lower()
+    if choice not in DATABASES:
+        raise StackError(f"DB must be one of {', '.join(DATABASES)}, not {choice!r}")
+    return choice
 
 
 class StackError(RuntimeError):
@@ -54,8 +65,16 @@ def free_port(host: str = HOST) -> int:
         return int(sock.getsockname()[1])
 
 
-def write_plugin_secrets(sandbox_url: str, public_url: str, path: Path = SECRETS_FILE) -> None:
-    """Write the plugin's local variables (uncommitted, read by the runner at load)."""
+def write_plugin_secrets(
+    sandbox_url: str,
+    public_url: str,
+    path: Path = SECRETS_FILE,
+    extra: Mapping[str, str] | None = None,
+) -> None:
+    """Write the plugin's local variables (uncommitted, read by the runner at load).
+
+    `extra`: the namespace access keys on PostgreSQL (see devtools/postgres.py).
+    """
     values = {
         "TwilioAccountSID": demo_data.ACCOUNT_SID,
         "TwilioAPIKey": demo_data.API_KEY,
@@ -70,6 +89,7 @@ def write_plugin_secrets(sandbox_url: str, public_url: str, path: Path = SECRETS
         "CreateTaskOnInbound": "true",
         "AuditStaffIds": demo_data.STAFF.key,
     }
+    values.update(extra or {})
     path.write_text(json.dumps(values, indent=2) + "\n")
 
 
@@ -181,6 +201,8 @@ class LocalStack(StartStop):
     """Twilio stand-in + `canvas run-plugin` + chart preview, started and stopped together.
 
     Ports default to free ones; the demo passes 8000 (preview) and 8010 (stand-in).
+    `db="postgres"` (or DB=postgres) runs the runner on a throwaway PostgreSQL cluster
+    (devtools/postgres.py) instead of the CLI's SQLite file.
     """
 
     def __init__(
@@ -194,8 +216,10 @@ class LocalStack(StartStop):
         state_dir: Path | None = None,
         project_root: Path = PROJECT_ROOT,
         lock_wait_seconds: float = 0.0,
+        db: str | None = None,
     ) -> None:
         self.project_root = project_root
+        self.db = database_choice(db)
         self.lock_wait_seconds = lock_wait_seconds
         self._lock = StackLock()
         self.state_dir = state_dir or project_root / ".stack"
@@ -208,7 +232,14 @@ class LocalStack(StartStop):
             seed=seed,
             project_root=project_root,
         )
-        self.runner_process = RunnerProcess(project_root=project_root, state_dir=self.state_dir)
+        self.postgres = (
+            PostgresCluster(self.state_dir, project_root=project_root)
+            if self.db == "postgres"
+            else None
+        )
+        self.runner_process = RunnerProcess(
+            project_root=project_root, state_dir=self.state_dir, postgres=self.postgres
+        )
         self._runner: RunnerClient | None = None
         self._preview: PreviewServer | None = None
         self.timings: dict[str, float] = {}
@@ -272,10 +303,11 @@ class LocalStack(StartStop):
         started = time.monotonic()
         self._lock.acquire(self.lock_wait_seconds)
         try:
-            write_plugin_secrets(self.sandbox_url, self.preview_url)
+            extra = self.postgres.plugin_secrets() if self.postgres else None
+            write_plugin_secrets(self.sandbox_url, self.preview_url, extra=extra)
             with ThreadPoolExecutor(max_workers=2) as pool:
                 sandbox = pool.submit(self._timed, "sandbox", self.sandbox.start)
-                runner = pool.submit(self._timed, "runner", self.runner_process.start)
+                runner = pool.submit(self._start_database_and_runner)
                 errors = [f.exception() for f in (sandbox, runner)]
             for error in errors:
                 if error is not None:
@@ -288,6 +320,12 @@ class LocalStack(StartStop):
             raise
         self.timings["total"] = time.monotonic() - started
         log.info("local stack ready in %.1f s %s", self.timings["total"], self._timing_summary())
+
+    def _start_database_and_runner(self) -> None:
+        """The cluster first (PostgreSQL only), then the runner that installs into it."""
+        if self.postgres is not None:
+            self._timed("postgres", self.postgres.start)
+        self._timed("runner", self.runner_process.start)
 
     def _timed(self, name: str, start: Callable[[], None]) -> None:
         """Call a start function and record how long it took."""
@@ -308,6 +346,8 @@ class LocalStack(StartStop):
             self._runner.close()
             self._runner = None
         self.runner_process.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
         self.sandbox.stop()
         leftovers = self.listening_ports()
         if leftovers:
@@ -317,6 +357,8 @@ class LocalStack(StartStop):
     def listening_ports(self) -> list[int]:
         """Which of the stack's ports still accept connections."""
         ports = [(HOST, self.preview_port), (HOST, self.sandbox.port), (RUNNER_HOST, RUNNER_PORT)]
+        if self.postgres is not None:
+            ports.append((HOST, self.postgres.port))
         return [port for host, port in ports if port_is_listening(host, port)]
 
     # ------------------------------------------------------------------ test helpers
