@@ -28,11 +28,18 @@ def custom_data_tables(django_db_setup: None, django_db_blocker: Any) -> None:
     from plugin_runner.ddl import execute_create_table_sql, generate_create_table_sql
     from plugin_runner.installation import register_plugin_app_config
 
-    from twilio_sms_mms.models.records import AuditEntry, EarlyStatus, OptOut, TextMessage
+    from twilio_sms_mms.models import records
 
     register_plugin_app_config("twilio_sms_mms")
     with django_db_blocker.unblock():
-        for model in (TextMessage, OptOut, AuditEntry, EarlyStatus):
+        for model in (
+            records.TextMessage,
+            records.MessageLink,
+            records.SendAttempt,
+            records.OptOut,
+            records.AuditEntry,
+            records.DataMigration,
+        ):
             execute_create_table_sql(generate_create_table_sql("twilio__sms_mms", model))
 
 

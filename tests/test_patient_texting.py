@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from canvas_sdk.effects import EffectType
@@ -76,7 +77,8 @@ def account(twilio: FakeTwilioHttp) -> FakeTwilioHttp:
 
 
 def send(headers: dict[str, str], patient: Patient | None, **fields: Any) -> RouteResult:
-    payload = MAIN | {"numberTo": MOBILE, "text": "See you at 9"} | fields
+    payload = MAIN | {"numberTo": MOBILE, "text": "See you at 9", "clientRequestId": uuid4().hex}
+    payload |= fields
     if patient is not None:
         payload["patientId"] = str(patient.id)
     return call_route("POST", "/sms_send", body=payload, headers=headers)
@@ -353,14 +355,16 @@ def test_audit_is_limited_to_listed_staff(
 def test_webhook_change_and_delete_are_audited(twilio: FakeTwilioHttp, staff_headers: dict) -> None:
     twilio.on("POST", rf"/IncomingPhoneNumbers/{tj.sid('PN', 1)}\.json", (200, tj.phone(1)))
     twilio.on("DELETE", rf"/Messages/{tj.sid('SM', 4)}\.json", (204, None))
+    admin = SECRETS | {"AdminStaffIds": staff_headers["canvas-logged-in-user-id"]}
 
     call_route(
         "POST",
         f"/inbound_webhook/{tj.sid('PN', 1)}",
         body={"url": "https://x.example/in", "method": "POST"},
         headers=staff_headers,
+        secrets=admin,
     )
-    call_route("DELETE", f"/message_delete/{tj.sid('SM', 4)}", headers=staff_headers)
+    call_route("DELETE", f"/message_delete/{tj.sid('SM', 4)}", headers=staff_headers, secrets=admin)
 
     assert sorted(AuditEntry.objects.values_list("action", "target")) == [
         ("delete", tj.sid("SM", 4)),

@@ -1,6 +1,7 @@
 """POST /sms_send: validation before Twilio, one request per send, Twilio's refusals explained."""
 
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -13,7 +14,9 @@ STATUS_URL = "https://clinic.example.org/plugin-io/api/twilio_sms_mms/outbound_a
 
 
 def send(payload: dict[str, Any]) -> Any:
-    return call_route("POST", "/sms_send", body=payload, headers=STAFF)
+    """A send to a number on no chart (confirmed), with a fresh idempotency key."""
+    fields = {"clientRequestId": uuid4().hex, "confirmNoConsent": True} | payload
+    return call_route("POST", "/sms_send", body=fields, headers=STAFF)
 
 
 def created(call: Recorded) -> tuple[int, dict]:

@@ -8,7 +8,7 @@ from canvas_sdk.handlers.application import Application
 from canvas_sdk.templates import render_to_string
 
 from twilio_sms_mms.constants.settings import ROUTE_PREFIX
-from twilio_sms_mms.services import patients, storage
+from twilio_sms_mms.services import messaging
 from twilio_sms_mms.services.config import PluginConfig
 
 
@@ -34,9 +34,8 @@ class SmsFormApp(Application):
         ).apply()
 
     def compute_notification_badge(self) -> int | None:
-        """Unread inbound texts from the patient's chart numbers."""
+        """Unread texts linked to the patient."""
         patient_id = str((self.event.context.get("patient") or {}).get("id") or "")
         if not patient_id:
             return None
-        numbers = [phone.number for phone in patients.chart_phones(patient_id)]
-        return storage.unread_count(numbers)
+        return messaging.unread_count(patient_id)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from canvas_sdk.effects import Effect
 
-    RouteResult = dict | tuple[dict, list[Effect]]
+    RouteResult = dict | tuple[dict, list[Effect]] | messaging.SendAnswer
 
 INLINE_MEDIA = re.compile(r"^(image|audio|video)/[A-Za-z0-9.+-]+$")
 SAFE_CONTENT_TYPE = re.compile(r"^[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+$")
@@ -130,7 +130,7 @@ class SmsManip(SimpleAPI):
 
     @api.post("/sms_send")
     def sms_send(self) -> list[Response]:
-        """Validate and send an SMS/MMS; 201 with the created message."""
+        """Validate and send an SMS/MMS once per clientRequestId: 201 sent, 202 outcome unknown."""
         return self.respond(self.send_message, status=HTTPStatus.CREATED)
 
     @api.post("/inbound_webhook/<phone_sid>")
@@ -146,6 +146,7 @@ class SmsManip(SimpleAPI):
                 self.config,
                 validation.require_patient_id(self.request.path_params["patient_id"]),
                 mark_read=self.request.query_params.get("markRead") not in ("0", "false"),
+                twilio=lambda: self.twilio,
             )
         )
 
@@ -195,21 +196,21 @@ class SmsManip(SimpleAPI):
 
     # Route bodies ------------------------------------------------------------------------
 
-    def read_message_page(self) -> dict:
-        """Body of GET /message_list."""
+    def read_message_page(self) -> RouteResult:
+        """Body of GET /message_list (its first page also settles the number's unknown sends)."""
         number = validation.require_e164(unquote(self.request.path_params["number"]), "number")
         direction = self.request.path_params["direction"]
         if direction not in ("from", "to"):
             raise bad_request("direction must be 'from' or 'to'", "direction")
         page_size = validation.parse_page_size(self.request.query_params.get("pageSize"))
-        page = self.twilio.message_page(
-            number, direction, page_size, self.request.query_params.get("page") or None
-        )
+        cursor = self.request.query_params.get("page") or None
+        effects = [] if cursor else messaging.resolve_log_sends(lambda: self.twilio, number)
+        page = self.twilio.message_page(number, direction, page_size, cursor)
         return {
             "messages": [presenters.message_summary(message) for message in page.messages],
             "nextPage": page.next_cursor,
             "pageSize": page_size,
-        }
+        }, effects
 
     def read_message(self) -> dict:
         """Body of GET /message/<sid>."""
@@ -219,13 +220,12 @@ class SmsManip(SimpleAPI):
             "media": [presenters.media_item(item) for item in media],
         }
 
-    def delete_message(self) -> dict:
+    def delete_message(self) -> RouteResult:
         """Body of DELETE /message_delete/<sid>."""
         sid = self.path_sid("message_sid", "message")
-        self.twilio.delete_message(sid)
-        storage.audit(self.staff_id, "delete", sid)
+        body, effects = messaging.delete_message(self.twilio, sid, self.staff_id)
         log.info(f"message deleted sid={sid}")
-        return {"sid": sid, "deleted": True}
+        return body, effects
 
     def send_message(self) -> RouteResult:
         """Body of POST /sms_send."""
@@ -235,10 +235,12 @@ class SmsManip(SimpleAPI):
             staff_id=self.staff_id,
             patient_id=validation.optional_patient_id(data.get("patientId")),
             confirmed_without_consent=data.get("confirmNoConsent") is True,
+            client_request_id=validation.require_client_request_id(data.get("clientRequestId")),
         )
-        message, effects = messaging.send_to_patient(self.twilio, request, context)
-        log.info(f"message sent sid={message.sid} status={message.status.value}")
-        return {"message": presenters.sent_message(message, request.segmentation)}, effects
+        answer = messaging.send_to_patient(self.twilio, request, context)
+        sent = answer.body["message"]
+        log.info(f"message sent sid={sent['sid']} status={sent['status']} -> {answer.status}")
+        return answer
 
     def read_audit(self) -> dict:
         """Body of GET /audit."""
@@ -275,6 +277,8 @@ class SmsManip(SimpleAPI):
         """Run a route body and return its JSON (and effects), or the JSON error it raised."""
         try:
             result = build()
+            if isinstance(result, messaging.SendAnswer):
+                result, status = (result.body, result.effects), result.status
             body, effects = result if isinstance(result, tuple) else (result, [])
             return [JSONResponse(body, status_code=status), *effects]
         except ApiError as error:

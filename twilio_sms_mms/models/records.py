@@ -1,4 +1,9 @@
-"""The plugin's durable record: messages, opt-outs and the audit trail."""
+"""The plugin's durable record: messages and their patients, send attempts, opt-outs, audit.
+
+Schema evolution: on PostgreSQL the runner only adds new tables and new columns (no default, so
+rows stored before a column existed read it as NULL); it never changes an existing column. New
+columns are therefore nullable, and the code reads NULL as the old behaviour.
+"""
 
 from canvas_sdk.v1.data.base import CustomModel
 from django.db.models import (
@@ -14,24 +19,29 @@ from django.db.models import (
 
 
 class TextMessage(CustomModel):
-    """One message sent through the plugin or received at its inbound webhook."""
+    """One message sent through the plugin, received at its inbound webhook, or announced by a
+    status callback before its send was recorded (a skeleton, `recorded` False)."""
 
     sid = CharField(max_length=34)
-    direction = CharField(max_length=8)  # "outbound" | "inbound"
+    direction = CharField(max_length=8)  # Direction
     practice_number = CharField(max_length=16)
     patient_number = CharField(max_length=16)
     body = TextField(default="")
     media_urls = JSONField(default=list)
     media_types = JSONField(default=list)
-    status = CharField(max_length=20)
+    status = CharField(max_length=20)  # MessageStatus, or "not_sent"
     error_code = IntegerField(null=True)
     staff_id = CharField(max_length=64, default="")
     staff_name = CharField(max_length=255, default="")
-    patient_ids = JSONField(default=list)
+    patient_ids = JSONField(default=list)  # the patients linked when it was sent or received
     matched = BooleanField(default=True)
     read = BooleanField(default=True)
     created = DateTimeField()
     updated = DateTimeField()
+    # Added with the link table; NULL on rows stored before.
+    recorded = BooleanField(null=True, default=True)  # False: a callback's skeleton
+    client_request_id = CharField(max_length=64, null=True, default=None)
+    deleted = BooleanField(null=True, default=False)
 
     class Meta:
         constraints = (UniqueConstraint(fields=["sid"], name="textmessage_sid_unique"),)
@@ -39,6 +49,52 @@ class TextMessage(CustomModel):
             Index(fields=["patient_number", "created"], name="textmessage_thread"),
             Index(fields=["patient_number", "read"], name="textmessage_unread"),
         )
+
+
+class MessageLink(CustomModel):
+    """A message belongs to a patient's thread: written once, when it is sent or received."""
+
+    message_sid = CharField(max_length=64)
+    patient_id = CharField(max_length=64)
+    read = BooleanField(default=True)  # inbound texts start unread, per patient
+    created = DateTimeField()
+
+    class Meta:
+        constraints = (
+            UniqueConstraint(fields=["message_sid", "patient_id"], name="messagelink_unique"),
+        )
+        indexes = (
+            Index(fields=["patient_id", "created"], name="messagelink_thread"),
+            Index(fields=["patient_id", "read"], name="messagelink_unread"),
+        )
+
+
+class SendAttempt(CustomModel):
+    """One press of Send, keyed by the client's idempotency key; stored before Twilio is called.
+
+    `state`: pending (the POST is under way), sent, unknown (it may have left), not_sent.
+    `message_sid` is Twilio's sid once known, else the key of the provisional thread message.
+    """
+
+    staff_id = CharField(max_length=64)
+    client_request_id = CharField(max_length=64)
+    fingerprint = CharField(max_length=64)
+    state = CharField(max_length=16)
+    practice_number = CharField(max_length=16)
+    patient_number = CharField(max_length=16)
+    message_sid = CharField(max_length=64, default="")
+    response_status = IntegerField(null=True)
+    response = JSONField(null=True)
+    created = DateTimeField()
+    updated = DateTimeField()
+
+    class Meta:
+        constraints = (
+            UniqueConstraint(
+                fields=["staff_id", "client_request_id"], name="sendattempt_key_unique"
+            ),
+        )
+        indexes = (Index(fields=["state", "practice_number"], name="sendattempt_state"),)
 
 
 class OptOut(CustomModel):
@@ -49,6 +105,8 @@ class OptOut(CustomModel):
     opted_out = BooleanField(default=True)
     source = CharField(max_length=20)  # "keyword" | "twilio_21610"
     updated = DateTimeField()
+    # When the STOP/START (or the refused send) happened; NULL on older rows (use `updated`).
+    event_at = DateTimeField(null=True)
 
     class Meta:
         constraints = (
@@ -70,15 +128,11 @@ class AuditEntry(CustomModel):
         indexes = (Index(fields=["created"], name="auditentry_created"),)
 
 
-class EarlyStatus(CustomModel):
-    """A status callback that arrived before the send that caused it was recorded."""
+class DataMigration(CustomModel):
+    """A one-off rewrite of stored rows that has been applied (by name)."""
 
-    sid = CharField(max_length=34)
-    status = CharField(max_length=20)
-    error_code = IntegerField(null=True)
-    received = DateTimeField()
+    name = CharField(max_length=64)
+    applied = DateTimeField()
 
     class Meta:
-        constraints = (
-            UniqueConstraint(fields=["sid", "status"], name="earlystatus_sid_status_unique"),
-        )
+        constraints = (UniqueConstraint(fields=["name"], name="datamigration_name_unique"),)

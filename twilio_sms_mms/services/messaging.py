@@ -6,55 +6,106 @@ so the handlers only map HTTP to one call.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from django.db.transaction import atomic
 
 from twilio_sms_mms.constants.error_codes import explain_error
-from twilio_sms_mms.services import notifications, patients, presenters, storage
+from twilio_sms_mms.constants.statuses import MessageStatus
+from twilio_sms_mms.services import idempotency, notifications, patients, presenters, storage
 from twilio_sms_mms.services.errors import ApiError
+from twilio_sms_mms.services.idempotency import SendAnswer
+from twilio_sms_mms.services.segments import segmentation
+from twilio_sms_mms.services.twilio_service import SendOutcomeUnknown
 from twilio_sms_mms.services.webhooks import twiml_reply
 
 if TYPE_CHECKING:
     from canvas_sdk.clients.twilio.structures import Message
     from canvas_sdk.effects import Effect
 
+    from twilio_sms_mms.models.records import SendAttempt, TextMessage
     from twilio_sms_mms.services.config import PluginConfig
     from twilio_sms_mms.services.twilio_service import TwilioService
     from twilio_sms_mms.services.validation import SendRequest
     from twilio_sms_mms.services.webhooks import InboundMessage, StatusUpdate
 
 OPT_OUT_CODE = 21610
+# How long Twilio may take to list a send before an `unknown` one is called not sent.
+UNKNOWN_GRACE = timedelta(minutes=2)
+# Clock difference tolerated between the plugin and Twilio when matching an unknown send.
+CLOCK_SKEW = timedelta(minutes=1)
+NOT_SENT_NOTICE = "The message was not sent: Twilio never received it. You can send it again."
+
+TwilioFactory = Callable[[], "TwilioService"]
 
 
 @dataclass(frozen=True)
 class SendContext:
-    """Who sends, from which chart, and whether they confirmed texting without consent."""
+    """Who sends, from which chart, with which idempotency key, and whether they confirmed
+    texting a number without recorded consent."""
 
     staff_id: str
     patient_id: str
     confirmed_without_consent: bool
+    client_request_id: str = ""
+
+
+# Sending -------------------------------------------------------------------------------------
 
 
 def send_to_patient(
     twilio: TwilioService, request: SendRequest, context: SendContext
-) -> tuple[Message, list[Effect]]:
-    """Check consent and opt-outs, send, record, audit; return the message and live updates."""
+) -> SendAnswer:
+    """Send once per idempotency key, after the consent and opt-out checks.
+
+    201: Twilio accepted it. 202: it may have left (the answer was lost); it is kept as
+    `unknown` and resolved later. A repeated key replays the first answer without calling
+    Twilio again.
+    """
+    digest = idempotency.fingerprint(request)
+    earlier = storage.send_attempt(context.staff_id, context.client_request_id)
+    if earlier is not None:
+        return idempotency.replay(earlier, digest)
     owners = patients.owners_of_number(request.number_to)
     require_may_text(request, context, owners)
+    attempt = storage.start_send_attempt(
+        context.staff_id,
+        context.client_request_id,
+        digest,
+        request.number_from,
+        request.number_to,
+    )
+    if attempt is None:  # the same key won the race a moment ago
+        again = storage.send_attempt(context.staff_id, context.client_request_id)
+        if again is None:
+            raise ApiError(HTTPStatus.CONFLICT, "Try again.", reason="send_in_progress")
+        return idempotency.replay(again, digest)
+    patient_ids = sorted({owner.patient_id for owner in owners} | {context.patient_id} - {""})
+    staff_name = patients.staff_name(context.staff_id)
     try:
         message = twilio.send(request)
+    except SendOutcomeUnknown:
+        return record_unknown(attempt, request, context, staff_name, patient_ids)
     except ApiError as error:
+        storage.drop_send_attempt(attempt)
         if error.twilio_code == OPT_OUT_CODE:
-            storage.set_opt_out(request.number_from, request.number_to, True, "twilio_21610")
+            storage.set_opt_out(
+                request.number_from, request.number_to, True, "twilio_21610", attempt.created
+            )
         raise
-    patient_ids = {owner.patient_id for owner in owners}
-    if context.patient_id:
-        patient_ids.add(context.patient_id)
-    staff_name = patients.staff_name(context.staff_id)
-    with atomic():  # one commit for the record and its audit line
+    except Exception:
+        storage.drop_send_attempt(attempt)
+        raise
+    body = {
+        "message": presenters.sent_message(message, request.segmentation),
+        "clientRequestId": context.client_request_id,
+        "replayed": False,
+    }
+    with atomic():  # one commit for the record, its audit line and the replayable answer
         record = storage.record_outbound(
             sid=message.sid,
             status=message.status.value,
@@ -64,17 +115,74 @@ def send_to_patient(
             media_urls=list(request.media_urls),
             staff_id=context.staff_id,
             staff_name=staff_name,
-            patient_ids=sorted(patient_ids),
+            patient_ids=patient_ids,
+            client_request_id=context.client_request_id,
+            created=attempt.created,
         )
         storage.audit(context.staff_id, "send", message.sid)
+        storage.finish_send_attempt(attempt, message.sid, HTTPStatus.CREATED, body)
     event = {"type": "message", "message": presenters.thread_message(record)}
-    return message, notifications.live_update(sorted(patient_ids), event)
+    return SendAnswer(HTTPStatus.CREATED, body, notifications.live_update(patient_ids, event))
+
+
+def record_unknown(
+    attempt: SendAttempt,
+    request: SendRequest,
+    context: SendContext,
+    staff_name: str,
+    patient_ids: list[str],
+) -> SendAnswer:
+    """Keep a send whose outcome is unknown; answer 202 and show it in the thread."""
+    with atomic():
+        record = storage.record_unknown_send(
+            attempt,
+            body=request.text,
+            media_urls=list(request.media_urls),
+            staff_id=context.staff_id,
+            staff_name=staff_name,
+            patient_ids=patient_ids,
+            response=unknown_body(attempt, request, context.client_request_id),
+        )
+        storage.audit(context.staff_id, "send_unknown", context.client_request_id)
+    event = {"type": "message", "message": presenters.thread_message(record)}
+    body = unknown_body(attempt, request, context.client_request_id, record)
+    return SendAnswer(HTTPStatus.ACCEPTED, body, notifications.live_update(patient_ids, event))
+
+
+def unknown_body(
+    attempt: SendAttempt,
+    request: SendRequest,
+    client_request_id: str,
+    record: TextMessage | None = None,
+) -> dict:
+    """The 202 answer: the message as far as the plugin knows it, and what to do."""
+    split = request.segmentation
+    return {
+        "message": {
+            "sid": None,
+            "status": record.status if record else "unknown",
+            "from": attempt.practice_number,
+            "to": attempt.patient_number,
+            "segments": split.segments,
+            "encoding": split.encoding,
+            "mediaCount": len(request.media_urls),
+            "created": presenters.iso(attempt.created),
+        },
+        "clientRequestId": client_request_id,
+        "replayed": False,
+        "notice": idempotency.MAY_HAVE_BEEN_SENT,
+    }
 
 
 def require_may_text(
     request: SendRequest, context: SendContext, owners: list[patients.NumberOwner]
 ) -> None:
-    """Refuse (409) a number that opted out, or one without consent unless confirmed."""
+    """Refuse (409) before any Twilio call, whatever chart the send comes from.
+
+    Opted out: the plugin's STOP record for the pair, or ANY chart holding the number marks it
+    opted out. Consent: some chart holding the number records it, or the clinician confirmed
+    (always needed for a number on no chart). Another patient is never named.
+    """
     pair = (request.number_from, request.number_to)
     if pair in storage.opted_out_pairs([request.number_to]):
         raise ApiError(
@@ -84,21 +192,125 @@ def require_may_text(
             field="numberTo",
             reason="opted_out",
         )
-    phone = next((owner for owner in owners if owner.patient_id == context.patient_id), None)
-    if phone and phone.opted_out:
+    opted_out = [owner for owner in owners if owner.opted_out]
+    if opted_out:
+        own_chart = any(owner.patient_id == context.patient_id for owner in opted_out)
+        where = "this patient's chart" if own_chart else "a patient's chart"
         raise ApiError(
             HTTPStatus.CONFLICT,
-            "The chart marks this number as opted out of texts.",
+            f"This number is marked as opted out of texts on {where}.",
             field="numberTo",
             reason="opted_out",
         )
-    if phone and not phone.has_consent and not context.confirmed_without_consent:
-        raise ApiError(
-            HTTPStatus.CONFLICT,
-            "The patient has not consented to texts at this number. Send anyway?",
-            field="numberTo",
-            reason="consent_required",
+    if context.confirmed_without_consent or any(owner.has_consent for owner in owners):
+        return
+    message = (
+        "This number is on no patient's chart, so no consent to texts is recorded. Send anyway?"
+        if not owners
+        else "No chart holding this number records consent to texts. Send anyway?"
+    )
+    raise ApiError(HTTPStatus.CONFLICT, message, field="numberTo", reason="consent_required")
+
+
+# Unknown sends -------------------------------------------------------------------------------
+
+
+def resolve_unknown_sends(twilio: TwilioFactory, attempts: list[SendAttempt]) -> list[Effect]:
+    """Look each unknown send up at Twilio (1 request each; none when there is none).
+
+    Found: it becomes the normal record. Still missing after the grace period: not sent.
+    A failed lookup leaves it unknown for the next time.
+    """
+    if not attempts:
+        return []
+    try:
+        service = twilio()
+    except ApiError:
+        return []
+    effects: list[Effect] = []
+    for attempt in attempts:
+        try:
+            found = find_at_twilio(service, attempt)
+        except ApiError:
+            continue
+        if found is not None:
+            effects += resolve_as(attempt, found.sid, found.status.value, found.error_code, found)
+        elif storage.now() - attempt.created > UNKNOWN_GRACE:
+            effects += give_up(attempt)
+    return effects
+
+
+def find_at_twilio(service: TwilioService, attempt: SendAttempt) -> Message | None:
+    """The message Twilio holds for an unknown send: same numbers and body, sent after it."""
+    provisional = storage.thread_record(storage.provisional_sid(attempt))
+    if provisional is None:
+        return None
+    since = attempt.created - CLOCK_SKEW
+    candidates = [
+        message
+        for message in service.sent_candidates(
+            attempt.practice_number, attempt.patient_number, since
         )
+        if (message.body or "") == provisional.body
+        and message.date_created is not None
+        and message.date_created >= since
+    ]
+    known = storage.recorded_sids([message.sid for message in candidates])
+    fresh = [message for message in candidates if message.sid not in known]
+    return min(fresh, key=lambda message: message.date_created) if fresh else None
+
+
+def resolve_as(
+    attempt: SendAttempt,
+    sid: str,
+    status: str,
+    error_code: int | None,
+    message: Message | None = None,
+) -> list[Effect]:
+    """Record an unknown send under Twilio's sid; tell the open threads (same clientRequestId)."""
+    provisional = storage.thread_record(storage.provisional_sid(attempt))
+    if provisional is None:
+        return []
+    split = segmentation(provisional.body)
+    sent = {
+        "sid": sid,
+        "status": status,
+        "from": attempt.practice_number,
+        "to": attempt.patient_number,
+        "segments": split.segments,
+        "encoding": split.encoding,
+        "mediaCount": len(provisional.media_urls or []),
+        "created": presenters.iso(message.date_created if message else provisional.created),
+    }
+    body = {"message": sent, "clientRequestId": attempt.client_request_id, "replayed": False}
+    record = storage.resolve_unknown_send(attempt, sid, status, error_code, body)
+    if record is None:
+        return []
+    storage.audit(record.staff_id, "send", sid)
+    event = {"type": "message", "message": presenters.thread_message(record)}
+    return notifications.live_update(list(record.patient_ids or []), event)
+
+
+def give_up(attempt: SendAttempt) -> list[Effect]:
+    """Twilio never listed the send: mark it not sent so the clinician may send it again."""
+    provisional = storage.thread_record(storage.provisional_sid(attempt))
+    response = dict(attempt.response or {})
+    if isinstance(response.get("message"), dict):
+        response["message"] = {**response["message"], "status": storage.NOT_SENT}
+    response["notice"] = NOT_SENT_NOTICE
+    record = storage.mark_not_sent(attempt, response)
+    if record is None or provisional is None:
+        return []
+    event = {"type": "message", "message": presenters.thread_message(record)}
+    return notifications.live_update(list(record.patient_ids or []), event)
+
+
+def resolve_log_sends(twilio: TwilioFactory, practice_number: str) -> list[Effect]:
+    """Opening a practice number's Log resolves that number's unknown sends."""
+    return resolve_unknown_sends(twilio, storage.unknown_sends(practice_number=practice_number))
+
+
+# Webhooks ------------------------------------------------------------------------------------
 
 
 def receive_inbound(config: PluginConfig, inbound: InboundMessage) -> tuple[str, list[Effect]]:
@@ -106,9 +318,11 @@ def receive_inbound(config: PluginConfig, inbound: InboundMessage) -> tuple[str,
     patient_ids = patients.patients_with_number(inbound.number_from)
     record, created = storage.record_inbound(inbound, patient_ids)
     keyword = inbound.keyword
-    if created and keyword in ("opt_out", "opt_in"):
+    if keyword in ("opt_out", "opt_in"):  # applied at the time first recorded: replays are no-ops
         opted_out = keyword == "opt_out"
-        storage.set_opt_out(inbound.number_to, inbound.number_from, opted_out, "keyword")
+        storage.set_opt_out(
+            inbound.number_to, inbound.number_from, opted_out, "keyword", record.created
+        )
     reply = (
         config.help_reply_text if keyword == "help" else "" if keyword else config.auto_reply_text
     )
@@ -117,19 +331,30 @@ def receive_inbound(config: PluginConfig, inbound: InboundMessage) -> tuple[str,
     event = {"type": "message", "message": presenters.thread_message(record)}
     effects = notifications.live_update(patient_ids, event)
     for patient_id in patient_ids:
-        numbers = [phone.number for phone in patients.chart_phones(patient_id)]
-        effects.extend(notifications.unread_badge(patient_id, storage.unread_count(numbers)))
+        effects.extend(notifications.unread_badge(patient_id, storage.unread_count(patient_id)))
         if config.create_task_on_inbound and not keyword:
             effects.append(notifications.reply_task(patient_id, config.inbound_task_team_id))
     return twiml_reply(reply), effects
 
 
 def receive_status(update: StatusUpdate) -> list[Effect]:
-    """Apply a delivery status once; a 21610 marks the pair opted out; notify open threads."""
+    """Apply a delivery status in one upsert; a 21610 opts the pair out as of the send's time.
+
+    A callback for a sid the plugin never recorded resolves the one unknown send with the same
+    numbers, if there is exactly one.
+    """
+    change = storage.apply_status(update)
+    record = change.record
     if update.error_code == OPT_OUT_CODE and update.number_from and update.number_to:
-        storage.set_opt_out(update.number_from, update.number_to, True, "twilio_21610")
-    record = storage.apply_status(update)
-    if record is None:
+        storage.set_opt_out(
+            update.number_from, update.number_to, True, "twilio_21610", record.created
+        )
+    if change.skeleton:
+        candidates = storage.open_sends(update.number_from, update.number_to)
+        if len(candidates) != 1 or candidates[0].state != storage.AttemptState.UNKNOWN:
+            return []  # none, or ambiguous (another send to the number is unknown or under way)
+        return resolve_as(candidates[0], record.sid, record.status, record.error_code)
+    if not change.changed:
         return []
     event = {
         "type": "status",
@@ -141,19 +366,56 @@ def receive_status(update: StatusUpdate) -> list[Effect]:
     return notifications.live_update(list(record.patient_ids or []), event)
 
 
+# Deleting ------------------------------------------------------------------------------------
+
+
+def delete_message(twilio: TwilioService, sid: str, staff_id: str) -> tuple[dict, list[Effect]]:
+    """Delete at Twilio, then drop the body and media from the plugin's record; tell the
+    threads that hold it."""
+    twilio.delete_message(sid)
+    with atomic():
+        storage.mark_deleted(sid)
+        storage.audit(staff_id, "delete", sid)
+    event = {"type": "deleted", "sid": sid}
+    return {"sid": sid, "deleted": True}, notifications.live_update(
+        storage.linked_patients(sid), event
+    )
+
+
+# The patient's thread ------------------------------------------------------------------------
+
+
+def ensure_links() -> None:
+    """Link the messages stored before the link table (once per installation)."""
+    if not storage.links_migrated():
+        storage.migrate_links(patients.patients_by_number)
+
+
 def patient_thread(
-    config: PluginConfig, patient_id: str, mark_read: bool = True
+    config: PluginConfig,
+    patient_id: str,
+    mark_read: bool = True,
+    twilio: TwilioFactory | None = None,
 ) -> tuple[dict, list[Effect]]:
-    """The patient's numbers, conversation and quick replies; reading it clears the badge."""
+    """The patient's numbers, linked conversation and quick replies; reading clears the badge.
+
+    Unknown sends in the thread are looked up at Twilio first (no request when there is none).
+    """
     summary = patients.patient_summary(patient_id)
     if summary is None:
         raise ApiError(HTTPStatus.NOT_FOUND, "No patient with this id", field="patientId")
+    ensure_links()
+    messages = storage.thread(patient_id)
+    effects: list[Effect] = []
+    unknown = [record.sid for record in messages if record.status == MessageStatus.UNKNOWN]
+    if unknown and twilio is not None:
+        effects += resolve_unknown_sends(twilio, storage.unknown_sends_by_sid(unknown))
+        messages = storage.thread(patient_id)
     phones = patients.chart_phones(patient_id)
     numbers = [phone.number for phone in phones]
     opted_out = storage.opted_out_pairs(numbers)
     owners = patients.patients_by_number(numbers)
-    messages = storage.thread(numbers)
-    cleared = storage.mark_read(numbers) if mark_read else 0
+    cleared = storage.mark_read(patient_id) if mark_read else 0
     body = {
         "patient": {
             "id": summary.id,
@@ -171,19 +433,26 @@ def patient_thread(
         "messages": [presenters.thread_message(record) for record in messages],
         "quickReplies": quick_replies(config, summary),
     }
-    effects = notifications.unread_badge(patient_id, 0) if cleared else []
+    if cleared:
+        effects += notifications.unread_badge(patient_id, 0)
     return body, effects
 
 
 def mark_thread_read(patient_id: str) -> tuple[dict, list[Effect]]:
-    """Mark the patient's inbound texts read and clear the badge.
+    """Mark the patient's texts read and clear the badge.
 
     The badge is cleared even when nothing changed: a webhook running at the same time may have
     published its count after an earlier clear.
     """
-    numbers = [phone.number for phone in patients.chart_phones(patient_id)]
-    marked = storage.mark_read(numbers)
+    ensure_links()
+    marked = storage.mark_read(patient_id)
     return {"marked": marked, "unread": 0}, notifications.unread_badge(patient_id, 0)
+
+
+def unread_count(patient_id: str) -> int:
+    """The patient's unread texts (the app's badge)."""
+    ensure_links()
+    return storage.unread_count(patient_id)
 
 
 def quick_replies(config: PluginConfig, patient: patients.PatientSummary) -> list[dict]:

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from twilio_sms_mms.constants.error_codes import explain_error
 from twilio_sms_mms.constants.settings import BODY_PREVIEW_CHARS, ROUTE_PREFIX
+from twilio_sms_mms.constants.statuses import Direction, MessageStatus
+from twilio_sms_mms.services.storage import NOT_SENT
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -112,28 +114,50 @@ def sent_message(message: Message, segmentation: Segmentation) -> dict:
     }
 
 
+def unknown_sent_message(record: TextMessage, segmentation: Segmentation) -> dict:
+    """What the Send tab shows for a send that may have left: no sid, status `unknown`."""
+    return {
+        "sid": None,
+        "status": record.status,
+        "from": record.practice_number,
+        "to": record.patient_number,
+        "segments": segmentation.segments,
+        "encoding": segmentation.encoding,
+        "mediaCount": len(record.media_urls or []),
+        "created": iso(record.created),
+    }
+
+
+def has_twilio_sid(record: TextMessage) -> bool:
+    """False for a send whose Twilio sid is not known (unknown, or found never sent)."""
+    return record.status not in (MessageStatus.UNKNOWN, NOT_SENT)
+
+
 def thread_message(record: TextMessage) -> dict:
     """One bubble of the patient's thread, from the plugin's own record."""
+    deleted = bool(record.deleted)
     return {
-        "sid": record.sid,
+        "sid": record.sid if has_twilio_sid(record) else None,
+        "clientRequestId": record.client_request_id or None,
         "direction": record.direction,
         "practiceNumber": record.practice_number,
         "patientNumber": record.patient_number,
-        "body": record.body,
+        "body": "" if deleted else record.body,
         "status": record.status,
         "errorCode": record.error_code,
         "errorExplanation": explain_error(record.error_code),
         "sentBy": record.staff_name or None,
         "created": iso(record.created),
-        "mediaCount": len(record.media_urls or []),
-        "media": inbound_media(record),
+        "mediaCount": 0 if deleted else len(record.media_urls or []),
+        "media": [] if deleted else inbound_media(record),
         "shared": len(record.patient_ids or []) > 1,
+        "deleted": deleted,
     }
 
 
 def inbound_media(record: TextMessage) -> list[dict]:
     """Inbound media as the plugin's own URLs (Twilio's media URLs end in the ME sid)."""
-    if record.direction != "inbound":
+    if record.direction != Direction.INBOUND:
         return []
     items = []
     for url, content_type in zip(record.media_urls or [], record.media_types or [], strict=False):

@@ -1,41 +1,142 @@
-"""The one module that owns the plugin's stored data: messages, opt-outs, the audit trail."""
+"""The one module that owns the plugin's stored data: messages and the patients they belong to,
+send attempts, opt-outs and the audit trail.
+
+Every write that two requests may race on is one atomic statement or an insert guarded by a
+unique constraint (inside a savepoint, so a lost race never poisons the transaction), followed by
+conditional updates: nothing here checks a row and then inserts it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError
+from django.db.models import Q
 from django.db.transaction import atomic
 from django.utils import timezone
 
-from twilio_sms_mms.models.records import AuditEntry, EarlyStatus, OptOut, TextMessage
+from twilio_sms_mms.constants.statuses import STATUS_RANK, Direction, MessageStatus, advances
+from twilio_sms_mms.models.records import (
+    AuditEntry,
+    DataMigration,
+    MessageLink,
+    OptOut,
+    SendAttempt,
+    TextMessage,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from twilio_sms_mms.services.webhooks import InboundMessage, StatusUpdate
 
-# Progress of a message; a status only replaces one of lower rank, and a final one stays.
-STATUS_RANK = {
-    "accepted": 0,
-    "scheduled": 0,
-    "queued": 1,
-    "sending": 2,
-    "sent": 3,
-    "received": 4,
-    "delivered": 4,
-    "undelivered": 4,
-    "failed": 4,
-    "canceled": 4,
-    "read": 5,
-}
-FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "canceled", "read", "received"})
 THREAD_LIMIT = 200
+NOT_SENT = "not_sent"  # an `unknown` send that Twilio never received (the plugin's own status)
+SKELETON_TTL = timedelta(hours=24)
+LINKS_MIGRATION = "message_links_v1"
+MIGRATION_BATCH = 500
+
+
+class AttemptState:
+    """Where a send attempt stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    UNKNOWN = "unknown"
+    NOT_SENT = NOT_SENT
 
 
 def now() -> datetime:
     """The current time, timezone-aware."""
     return timezone.now()
+
+
+# Statuses ------------------------------------------------------------------------------------
+
+
+def statuses_before(new: str) -> list[str]:
+    """The stored statuses that `new` is progress over (what a conditional update may replace)."""
+    return [status for status in STATUS_RANK if advances(status, new)]
+
+
+def advance_status(sid: str, status: str, error_code: int | None) -> bool:
+    """Move a message's status forward and set its first error code, each in one statement."""
+    moment = now()
+    changed = TextMessage.objects.filter(sid=sid, status__in=statuses_before(status)).update(
+        status=status, updated=moment
+    )
+    if error_code is not None:
+        changed += TextMessage.objects.filter(sid=sid, error_code__isnull=True).update(
+            error_code=error_code, updated=moment
+        )
+    return changed > 0
+
+
+def inserted(record: TextMessage) -> bool:
+    """Insert a row; False (and nothing written) when its unique key exists already."""
+    try:
+        with atomic():  # a savepoint: the IntegrityError leaves the outer transaction usable
+            record.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """What a status callback did: the message's row, and whether its status or code moved."""
+
+    record: TextMessage
+    changed: bool
+
+    @property
+    def skeleton(self) -> bool:
+        """True while no send has claimed the row (the callback came first)."""
+        return self.record.recorded is False
+
+
+def apply_status(update: StatusUpdate) -> StatusChange:
+    """Apply a status callback, whatever the order of callbacks and of the send's record.
+
+    The row is keyed by sid: an existing row only moves forward (never losing an error code); a
+    callback that beats the send's record leaves a skeleton row that the record then claims.
+    """
+    sid = update.message_sid
+    if advance_status(sid, update.status, update.error_code):
+        return StatusChange(TextMessage.objects.get(sid=sid), True)
+    moment = now()
+    skeleton = TextMessage(
+        sid=sid,
+        direction=Direction.OUTBOUND,
+        practice_number=update.number_from,
+        patient_number=update.number_to,
+        status=update.status,
+        error_code=update.error_code,
+        patient_ids=[],
+        matched=False,
+        read=True,
+        recorded=False,
+        created=moment,
+        updated=moment,
+    )
+    if inserted(skeleton):
+        clean_skeletons()
+        return StatusChange(skeleton, False)
+    changed = advance_status(sid, update.status, update.error_code)  # inserted meanwhile
+    return StatusChange(TextMessage.objects.get(sid=sid), changed)
+
+
+def clean_skeletons() -> int:
+    """Delete callback skeletons that no send claimed within a day."""
+    cutoff = now() - SKELETON_TTL
+    deleted, _ = TextMessage.objects.filter(recorded=False, created__lt=cutoff).delete()
+    return deleted
+
+
+# Messages and links --------------------------------------------------------------------------
 
 
 def record_outbound(
@@ -49,162 +150,399 @@ def record_outbound(
     staff_id: str,
     staff_name: str,
     patient_ids: list[str],
+    client_request_id: str | None = None,
+    created: datetime | None = None,
 ) -> TextMessage:
-    """Store a message the plugin just sent (Twilio sends no callback for its first status)."""
-    moment = now()
-    record = TextMessage.objects.create(
-        sid=sid,  # new at Twilio: no existing row to look for
-        direction="outbound",
-        practice_number=practice_number,
-        patient_number=patient_number,
-        body=body,
-        media_urls=media_urls,
-        status=status,
-        staff_id=staff_id,
-        staff_name=staff_name,
-        patient_ids=patient_ids,
-        matched=bool(patient_ids),
-        read=True,
-        created=moment,
-        updated=moment,
-    )
-    return apply_early_statuses(record)
+    """Store a message the plugin sent and link it to its patients.
 
-
-def apply_early_statuses(record: TextMessage) -> TextMessage:
-    """Apply the callbacks Twilio sent before the send was recorded (a race under load)."""
-    early = list(EarlyStatus.objects.filter(sid=record.sid))
-    if not early:
-        return record
-    for event in early:
-        update_record(record, event.status, event.error_code)
-    record.save(update_fields=["status", "error_code", "updated"])
-    EarlyStatus.objects.filter(sid=record.sid).delete()
+    If a status callback got there first, its skeleton row is filled in and keeps the more
+    advanced status (and its error code).
+    """
+    moment = created or now()
+    fields = {
+        "direction": Direction.OUTBOUND,
+        "practice_number": practice_number,
+        "patient_number": patient_number,
+        "body": body,
+        "media_urls": media_urls,
+        "media_types": [],
+        "staff_id": staff_id,
+        "staff_name": staff_name,
+        "patient_ids": patient_ids,
+        "matched": bool(patient_ids),
+        "read": True,
+        "recorded": True,
+        "client_request_id": client_request_id,
+        "created": moment,
+    }
+    record = TextMessage(sid=sid, status=status, updated=now(), **fields)
+    if not inserted(record):
+        TextMessage.objects.filter(sid=sid, recorded=False).update(updated=now(), **fields)
+        advance_status(sid, status, None)
+        record = TextMessage.objects.get(sid=sid)
+    link(sid, patient_ids, moment, read=True)
     return record
 
 
 def record_inbound(inbound: InboundMessage, patient_ids: list[str]) -> tuple[TextMessage, bool]:
-    """Store an inbound message once; a replayed webhook returns the stored one, created=False."""
-    existing = TextMessage.objects.filter(sid=inbound.message_sid).first()
-    if existing is not None:
-        return existing, False
+    """Store an inbound message once and link it; a replay returns the stored one, False."""
     moment = now()
-    try:
-        with atomic():
-            record = TextMessage.objects.create(
-                sid=inbound.message_sid,
-                direction="inbound",
-                practice_number=inbound.number_to,
-                patient_number=inbound.number_from,
-                body=inbound.body,
-                media_urls=list(inbound.media_urls),
-                media_types=list(inbound.media_types),
-                status="received",
-                patient_ids=patient_ids,
-                matched=bool(patient_ids),
-                read=False,
-                created=moment,
-                updated=moment,
-            )
-    except IntegrityError:  # the same webhook delivered twice at once
+    record = TextMessage(
+        sid=inbound.message_sid,
+        direction=Direction.INBOUND,
+        practice_number=inbound.number_to,
+        patient_number=inbound.number_from,
+        body=inbound.body,
+        media_urls=list(inbound.media_urls),
+        media_types=list(inbound.media_types),
+        status=MessageStatus.RECEIVED,
+        patient_ids=patient_ids,
+        matched=bool(patient_ids),
+        read=False,
+        recorded=True,
+        created=moment,
+        updated=moment,
+    )
+    if not inserted(record):
         return TextMessage.objects.get(sid=inbound.message_sid), False
+    link(record.sid, patient_ids, moment, read=False)
     return record, True
 
 
-def apply_status(update: StatusUpdate) -> TextMessage | None:
-    """Apply a status callback; return the record if it changed, None if nothing changed.
-
-    Out-of-order or replayed callbacks never move a message back nor erase its error code.
-    """
-    record = TextMessage.objects.filter(sid=update.message_sid).first()
-    if record is None:
-        keep_early_status(update)
-        return None
-    if not update_record(record, update.status, update.error_code):
-        return None
-    record.save(update_fields=["status", "error_code", "updated"])
-    return record
+def link(sid: str, patient_ids: list[str], created: datetime, read: bool) -> None:
+    """Put a message in these patients' threads (a link that exists already is kept)."""
+    MessageLink.objects.bulk_create(
+        [
+            MessageLink(message_sid=sid, patient_id=patient_id, read=read, created=created)
+            for patient_id in patient_ids
+        ],
+        ignore_conflicts=True,
+    )
 
 
-def update_record(record: TextMessage, status: str, error_code: int | None) -> bool:
-    """Move a record's status forward and keep the first error code; True if it changed."""
-    changed = False
-    if advances(record.status, status):
-        record.status = status
-        changed = True
-    if error_code is not None and record.error_code is None:
-        record.error_code = error_code
-        changed = True
-    if changed:
-        record.updated = now()
-    return changed
+def linked_patients(sid: str) -> list[str]:
+    """The patients whose threads hold this message."""
+    return sorted(MessageLink.objects.filter(message_sid=sid).values_list("patient_id", flat=True))
 
 
-def keep_early_status(update: StatusUpdate) -> None:
-    """Keep a callback for a message not recorded yet (replays of it are ignored)."""
-    try:
-        with atomic():
-            EarlyStatus.objects.create(
-                sid=update.message_sid,
-                status=update.status,
-                error_code=update.error_code,
-                received=now(),
-            )
-    except IntegrityError:
-        return
+def thread(patient_id: str) -> list[TextMessage]:
+    """The patient's latest linked messages, oldest first (at most THREAD_LIMIT)."""
+    sids = list(
+        MessageLink.objects.filter(patient_id=patient_id)
+        .order_by("-created", "-dbid")
+        .values_list("message_sid", flat=True)[:THREAD_LIMIT]
+    )
+    records = {record.sid: record for record in TextMessage.objects.filter(sid__in=sids)}
+    return [records[sid] for sid in reversed(sids) if sid in records]
 
 
-def advances(current: str, new: str) -> bool:
-    """True when `new` is progress over `current` (never leaving a final status)."""
-    if current == new:
-        return False
-    if current in FINAL_STATUSES and not (current == "delivered" and new == "read"):
-        return False
-    return STATUS_RANK.get(new, -1) > STATUS_RANK.get(current, -1)
+def unread_count(patient_id: str) -> int:
+    """How many texts linked to this patient nobody has opened in their chart yet."""
+    return MessageLink.objects.filter(patient_id=patient_id, read=False).count()
 
 
-def thread(patient_numbers: list[str]) -> list[TextMessage]:
-    """The latest messages with these numbers, oldest first (at most THREAD_LIMIT)."""
-    latest = TextMessage.objects.filter(patient_number__in=patient_numbers).order_by(
-        "-created", "-dbid"
-    )[:THREAD_LIMIT]
-    return list(reversed(list(latest)))
-
-
-def unread_count(patient_numbers: list[str]) -> int:
-    """How many inbound messages from these numbers nobody has opened yet."""
-    return TextMessage.objects.filter(
-        patient_number__in=patient_numbers, direction="inbound", read=False
-    ).count()
-
-
-def mark_read(patient_numbers: list[str]) -> int:
-    """Mark inbound messages from these numbers read; return how many changed."""
-    return TextMessage.objects.filter(
-        patient_number__in=patient_numbers, direction="inbound", read=False
-    ).update(read=True)
+def mark_read(patient_id: str) -> int:
+    """Mark the patient's texts read; return how many changed."""
+    return MessageLink.objects.filter(patient_id=patient_id, read=False).update(read=True)
 
 
 def unmatched(limit: int = 100) -> list[TextMessage]:
     """Inbound messages from numbers on nobody's chart, newest first."""
     return list(
-        TextMessage.objects.filter(direction="inbound", matched=False).order_by("-created")[:limit]
+        TextMessage.objects.filter(direction=Direction.INBOUND, matched=False).order_by("-created")[
+            :limit
+        ]
     )
 
 
-def set_opt_out(practice_number: str, patient_number: str, opted_out: bool, source: str) -> None:
-    """Record that a texter opted out of (or back into) texts from a practice number."""
-    OptOut.objects.update_or_create(
+def recorded_sids(sids: list[str]) -> set[str]:
+    """Which of these sids are messages the plugin recorded (not callback skeletons)."""
+    return set(
+        TextMessage.objects.filter(sid__in=sids)
+        .exclude(recorded=False)
+        .values_list("sid", flat=True)
+    )
+
+
+def thread_record(sid: str) -> TextMessage | None:
+    """The stored message with this sid (or provisional key), if any."""
+    return TextMessage.objects.filter(sid=sid).first()
+
+
+def mark_deleted(sid: str) -> TextMessage | None:
+    """The message was deleted at Twilio: keep its place in the thread, drop body and media."""
+    TextMessage.objects.filter(sid=sid).update(
+        body="", media_urls=[], media_types=[], deleted=True, updated=now()
+    )
+    return TextMessage.objects.filter(sid=sid).first()
+
+
+# Send attempts (exactly once) ----------------------------------------------------------------
+
+
+def send_attempt(staff_id: str, client_request_id: str) -> SendAttempt | None:
+    """The attempt stored under this idempotency key, if any."""
+    return SendAttempt.objects.filter(
+        staff_id=staff_id, client_request_id=client_request_id
+    ).first()
+
+
+def start_send_attempt(
+    staff_id: str,
+    client_request_id: str,
+    fingerprint: str,
+    practice_number: str,
+    patient_number: str,
+) -> SendAttempt | None:
+    """Claim the idempotency key before calling Twilio; None when another request holds it."""
+    moment = now()
+    attempt = SendAttempt(
+        staff_id=staff_id,
+        client_request_id=client_request_id,
+        fingerprint=fingerprint,
+        state=AttemptState.PENDING,
         practice_number=practice_number,
         patient_number=patient_number,
-        defaults={"opted_out": opted_out, "source": source, "updated": now()},
+        created=moment,
+        updated=moment,
     )
+    return attempt if inserted(attempt) else None
+
+
+def drop_send_attempt(attempt: SendAttempt) -> None:
+    """Nothing reached Twilio: free the key so the same draft can be sent again."""
+    SendAttempt.objects.filter(dbid=attempt.dbid, state=AttemptState.PENDING).delete()
+
+
+def finish_send_attempt(attempt: SendAttempt, sid: str, status: int, response: dict) -> None:
+    """Keep the answer of a send that Twilio accepted, for replays of the same key."""
+    SendAttempt.objects.filter(dbid=attempt.dbid).update(
+        state=AttemptState.SENT,
+        message_sid=sid,
+        response_status=status,
+        response=response,
+        updated=now(),
+    )
+
+
+def provisional_sid(attempt: SendAttempt) -> str:
+    """The key of an `unknown` send's message until Twilio's sid is known."""
+    return f"attempt-{attempt.dbid}"
+
+
+def record_unknown_send(
+    attempt: SendAttempt,
+    *,
+    body: str,
+    media_urls: list[str],
+    staff_id: str,
+    staff_name: str,
+    patient_ids: list[str],
+    response: dict,
+) -> TextMessage:
+    """Keep a send that may have left Twilio: shown in the thread as `unknown`, no sid."""
+    moment = attempt.created
+    sid = provisional_sid(attempt)
+    record = TextMessage(
+        sid=sid,
+        direction=Direction.OUTBOUND,
+        practice_number=attempt.practice_number,
+        patient_number=attempt.patient_number,
+        body=body,
+        media_urls=media_urls,
+        status=MessageStatus.UNKNOWN,
+        staff_id=staff_id,
+        staff_name=staff_name,
+        patient_ids=patient_ids,
+        matched=bool(patient_ids),
+        read=True,
+        recorded=True,
+        client_request_id=attempt.client_request_id,
+        created=moment,
+        updated=now(),
+    )
+    with atomic():
+        record.save(force_insert=True)
+        link(sid, patient_ids, moment, read=True)
+        SendAttempt.objects.filter(dbid=attempt.dbid).update(
+            state=AttemptState.UNKNOWN,
+            message_sid=sid,
+            response_status=202,
+            response=response,
+            updated=now(),
+        )
+    return record
+
+
+def unknown_sends(
+    *, practice_number: str | None = None, patient_number: str | None = None
+) -> list[SendAttempt]:
+    """Sends whose fate is unknown, oldest first, optionally for one practice/patient number."""
+    attempts = SendAttempt.objects.filter(state=AttemptState.UNKNOWN)
+    if practice_number:
+        attempts = attempts.filter(practice_number=practice_number)
+    if patient_number:
+        attempts = attempts.filter(patient_number=patient_number)
+    return list(attempts.order_by("created", "dbid"))
+
+
+def open_sends(practice_number: str, patient_number: str) -> list[SendAttempt]:
+    """Sends between these numbers that are under way or unknown."""
+    return list(
+        SendAttempt.objects.filter(
+            state__in=[AttemptState.PENDING, AttemptState.UNKNOWN],
+            practice_number=practice_number,
+            patient_number=patient_number,
+        ).order_by("created", "dbid")
+    )
+
+
+def unknown_sends_by_sid(sids: list[str]) -> list[SendAttempt]:
+    """The unknown sends whose provisional messages have these keys."""
+    return list(
+        SendAttempt.objects.filter(state=AttemptState.UNKNOWN, message_sid__in=sids).order_by(
+            "created", "dbid"
+        )
+    )
+
+
+def resolve_unknown_send(
+    attempt: SendAttempt, sid: str, status: str, error_code: int | None, response: dict
+) -> TextMessage | None:
+    """Twilio has the send under `sid`: turn the provisional message into the real record.
+
+    Returns the record, or None when another request resolved it first.
+    """
+    provisional = TextMessage.objects.filter(sid=provisional_sid(attempt)).first()
+    if provisional is None or provisional.status != MessageStatus.UNKNOWN:
+        return None
+    with atomic():
+        removed, _ = TextMessage.objects.filter(
+            sid=provisional.sid, status=MessageStatus.UNKNOWN
+        ).delete()
+        if not removed:
+            return None
+        MessageLink.objects.filter(message_sid=provisional.sid).delete()
+        record = record_outbound(
+            sid=sid,
+            status=status,
+            practice_number=provisional.practice_number,
+            patient_number=provisional.patient_number,
+            body=provisional.body,
+            media_urls=list(provisional.media_urls or []),
+            staff_id=provisional.staff_id,
+            staff_name=provisional.staff_name,
+            patient_ids=list(provisional.patient_ids or []),
+            client_request_id=provisional.client_request_id,
+            created=provisional.created,
+        )
+        if error_code is not None:
+            advance_status(sid, status, error_code)
+            record = TextMessage.objects.get(sid=sid)
+        finish_send_attempt(attempt, sid, 201, response)
+    return record
+
+
+def mark_not_sent(attempt: SendAttempt, response: dict) -> TextMessage | None:
+    """Twilio never got the send: say so in the thread; None if it was settled meanwhile."""
+    sid = provisional_sid(attempt)
+    with atomic():
+        changed = TextMessage.objects.filter(sid=sid, status=MessageStatus.UNKNOWN).update(
+            status=NOT_SENT, updated=now()
+        )
+        if not changed:
+            return None
+        SendAttempt.objects.filter(dbid=attempt.dbid).update(
+            state=AttemptState.NOT_SENT, response=response, updated=now()
+        )
+    return TextMessage.objects.get(sid=sid)
+
+
+# Opt-outs ------------------------------------------------------------------------------------
+
+
+def set_opt_out(
+    practice_number: str,
+    patient_number: str,
+    opted_out: bool,
+    source: str,
+    event_at: datetime,
+) -> bool:
+    """Record a STOP/START (or Twilio's 21610) that happened at `event_at`.
+
+    Events apply in the order they happened, not the order they arrive: an event older than the
+    stored one, or a replay of it, changes nothing. Returns True when the event was applied.
+    """
+    moment = now()
+    row = OptOut(
+        practice_number=practice_number,
+        patient_number=patient_number,
+        opted_out=opted_out,
+        source=source,
+        updated=moment,
+        event_at=event_at,
+    )
+    if inserted(row):
+        return True
+    older = Q(event_at__lt=event_at) | Q(event_at__isnull=True, updated__lt=event_at)
+    applied = OptOut.objects.filter(
+        older, practice_number=practice_number, patient_number=patient_number
+    ).update(opted_out=opted_out, source=source, event_at=event_at, updated=moment)
+    return applied > 0
 
 
 def opted_out_pairs(patient_numbers: list[str]) -> set[tuple[str, str]]:
     """The (practice number, patient number) pairs currently opted out."""
     rows = OptOut.objects.filter(patient_number__in=patient_numbers, opted_out=True)
     return {(row.practice_number, row.patient_number) for row in rows}
+
+
+# One-off migration ---------------------------------------------------------------------------
+
+
+def links_migrated() -> bool:
+    """True once the messages stored before the link table have their links."""
+    return DataMigration.objects.filter(name=LINKS_MIGRATION).exists()
+
+
+def migrate_links(owners_of: Callable[[list[str]], dict[str, list[str]]]) -> int:
+    """Link every message stored before the link table existed; idempotent, runs once.
+
+    A message keeps the patients recorded with it; one recorded without any goes to the
+    patients who have its number on their chart now. Returns how many links were written.
+    """
+    if links_migrated():
+        return 0
+    linked = MessageLink.objects.values("message_sid")
+    pending = TextMessage.objects.exclude(sid__in=linked).exclude(recorded=False)
+    written, last = 0, 0
+    while True:
+        rows = list(pending.filter(dbid__gt=last).order_by("dbid")[:MIGRATION_BATCH])
+        if not rows:
+            break
+        last = rows[-1].dbid
+        owners = owners_of(sorted({row.patient_number for row in rows if not row.patient_ids}))
+        links = []
+        for row in rows:
+            patient_ids = list(row.patient_ids or []) or owners.get(row.patient_number, [])
+            if patient_ids and not row.patient_ids:
+                TextMessage.objects.filter(dbid=row.dbid).update(
+                    patient_ids=patient_ids, matched=True
+                )
+            read = row.direction != Direction.INBOUND or bool(row.read)
+            links += [
+                MessageLink(message_sid=row.sid, patient_id=pid, read=read, created=row.created)
+                for pid in patient_ids
+            ]
+        MessageLink.objects.bulk_create(links, ignore_conflicts=True)
+        written += len(links)
+    DataMigration.objects.bulk_create(
+        [DataMigration(name=LINKS_MIGRATION, applied=now())], ignore_conflicts=True
+    )
+    return written
+
+
+# Audit ---------------------------------------------------------------------------------------
 
 
 def audit(staff_id: str, action: str, target: str) -> None:

@@ -18,13 +18,16 @@ from canvas_sdk.caching.plugins import get_cache
 from canvas_sdk.clients.twilio.libraries import SmsClient
 from canvas_sdk.clients.twilio.structures import Media, Message, RequestFailed, Settings
 from canvas_sdk.utils import Http, batch_get
-from requests.exceptions import RequestException
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import RequestException, Timeout
 
 from twilio_sms_mms.constants import settings as limits
 from twilio_sms_mms.services.errors import ApiError, bad_request, from_network_failure
 from twilio_sms_mms.services.errors import from_twilio_failure as twilio_error
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from requests import Response
 
     from twilio_sms_mms.services.config import PluginConfig
@@ -34,6 +37,24 @@ CURSOR_KEYS = frozenset({"To", "From", "PageSize", "Page", "PageToken"})
 # Twilio's answers when the sender cannot send this message: its cached capabilities are stale.
 CAPABILITY_ERROR_CODES = frozenset({21606, 21612})
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
+# How `requests` words a failure to open the connection (nothing was sent). The sandbox does not
+# let the plugin import urllib3's exception classes, so their names are read from the message.
+CONNECT_FAILURES = ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError")
+LOOKUP_PAGE_SIZE = 50
+
+
+class SendOutcomeUnknown(Exception):
+    """The send's POST may have reached Twilio, but no answer says what became of it."""
+
+
+def nothing_left(error: RequestException) -> bool:
+    """True when a `requests` failure proves the request never reached Twilio."""
+    if isinstance(error, Timeout):
+        return isinstance(error, RequestsConnectionError)  # ConnectTimeout, not ReadTimeout
+    if isinstance(error, RequestsConnectionError):
+        text = str(error)
+        return any(marker in text for marker in CONNECT_FAILURES)
+    return False
 
 
 @dataclass(frozen=True)
@@ -176,18 +197,50 @@ class TwilioService:
             form.append(("Body", request.text))
         form.extend(("MediaUrl", url) for url in request.media_urls)
         form.append(("StatusCallback", request.callback_url))
-        response = self.guarded(
-            lambda: self.client.http.post(
-                "Messages.json", data=form, headers=FORM_HEADERS | self.auth
-            )
-        )
+        response = self.post_message(form)
+        if response.status_code >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            raise SendOutcomeUnknown(f"Twilio answered HTTP {response.status_code} to the send")
         if response.status_code != HTTPStatus.CREATED:
             error = twilio_error(response.status_code, response.text)
             if error.twilio_code in CAPABILITY_ERROR_CODES:
                 forget_capabilities(self.config.account_sid, request.number_from_sid)
             raise error
-        data = self.json_of(response)
-        return self.parsed(lambda: Message.from_dict(data))
+        try:
+            return Message.from_dict(response.json())
+        except (KeyError, TypeError, ValueError) as error:  # accepted, but the sid is unreadable
+            raise SendOutcomeUnknown(
+                "Twilio accepted the send with an unreadable answer"
+            ) from error
+
+    def post_message(self, form: list[tuple[str, str]]) -> Response:
+        """POST Messages.json once (never retried): 1 request.
+
+        Raises SendOutcomeUnknown when the request may have reached Twilio (a read timeout, a
+        connection dropped after it was sent) and ApiError when it provably did not.
+        """
+        try:
+            return self.client.http.post(
+                "Messages.json", data=form, headers=FORM_HEADERS | self.auth
+            )
+        except RequestException as error:
+            if nothing_left(error):
+                raise from_network_failure(error) from error
+            raise SendOutcomeUnknown("The send's connection to Twilio failed") from error
+        except ValueError as error:
+            raise bad_request("That Twilio address is not allowed") from error
+
+    def sent_candidates(self, number_from: str, number_to: str, since: datetime) -> list[Message]:
+        """Messages from one number to another sent since a day (newest first): 1 request."""
+        query = urlencode(
+            {
+                "To": number_to,
+                "From": number_from,
+                "DateSent>": since.strftime("%Y-%m-%d"),  # Twilio's DateSent>=YYYY-MM-DD
+                "PageSize": LOOKUP_PAGE_SIZE,
+            }
+        )
+        data = self.get_json(f"Messages.json?{query}")
+        return self.parsed(lambda: [Message.from_dict(item) for item in data["messages"]])
 
     def set_inbound_webhook(self, phone_sid: str, setting: WebhookSetting) -> PhoneNumber:
         """Point a number's inbound messages at a URL: 1 request, returns the updated number."""
