@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export CANVAS_NO_UPDATE_CHECK := 1
 unexport DATABASE_URL
 
-.PHONY: install browser-deps lint typecheck validate unit test demo bench clean
+.PHONY: install browser-deps db-deps lint typecheck validate unit test demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
@@ -19,6 +19,14 @@ install: $(STAMP)
 browser-deps:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+
+# Debian's PostgreSQL server for the PostgreSQL stack (root on CI; apt-get only when missing).
+# The stack runs its own throwaway cluster: no default "main" cluster is created or started.
+db-deps:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && id postgres >/dev/null 2>&1 || \
+	  { mkdir -p /etc/postgresql-common/createcluster.d && \
+	    echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/no-main-cluster.conf && \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -34,13 +42,14 @@ validate: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest -q -m "not runner and not browser"
 
-test: $(STAMP) browser-deps lint typecheck validate
+test: $(STAMP) browser-deps db-deps lint typecheck validate
 	$(PY) -m pytest -q
 
-demo: $(STAMP)
-	$(PY) -m devtools.demo
+# `make demo DB=postgres` runs the runner on a throwaway PostgreSQL cluster (default: SQLite).
+demo: $(STAMP) $(if $(filter postgres,$(DB)),db-deps)
+	DB=$(or $(DB),sqlite) $(PY) -m devtools.demo
 
-bench: $(STAMP)
+bench: $(STAMP) db-deps
 	$(PY) -m devtools.bench
 
 clean:

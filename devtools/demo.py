@@ -1,5 +1,7 @@
 """`make demo`: the whole stack on fixed ports, until Ctrl-C (or SIGTERM).
 
+`make demo DB=postgres` (env DB=postgres) runs the plugin runner on PostgreSQL.
+
 Nothing is configured by hand here: pointing a practice number at the plugin is done in the
 app's Phones tab, as a clinic admin would.
 """
@@ -11,7 +13,9 @@ import threading
 from types import FrameType
 
 from devtools import demo_data
+from devtools.postgres import PostgresError
 from devtools.processes import StackBusyError
+from devtools.runner_client import MAX_WORKERS as PLUGIN_RUNNER_WORKERS
 from devtools.runner_client import RunnerError
 from devtools.stack import DEMO_PREVIEW_PORT, DEMO_SANDBOX_PORT, LocalStack, StackError
 
@@ -47,19 +51,30 @@ def _wait_for_stop() -> None:
         pass
 
 
+def database_line(stack: LocalStack) -> str:
+    """Which database the runner uses, and how to look into it."""
+    if stack.postgres is None:
+        return "SQLite (the CLI's file; `make demo DB=postgres` for PostgreSQL)"
+    return (
+        f"PostgreSQL, {PLUGIN_RUNNER_WORKERS} workers "
+        f"(psql '{stack.postgres.database_url.replace('postgres://', 'postgresql://')}')"
+    )
+
+
 def main() -> int:
     """Run the demo stack; return the exit status."""
     _configure_logging()
-    stack = LocalStack(preview_port=DEMO_PREVIEW_PORT, sandbox_port=DEMO_SANDBOX_PORT)
     try:
+        stack = LocalStack(preview_port=DEMO_PREVIEW_PORT, sandbox_port=DEMO_SANDBOX_PORT)
         stack.start()
-    except (StackError, StackBusyError, RunnerError, OSError) as exc:
+    except (StackError, StackBusyError, RunnerError, PostgresError, OSError) as exc:
         print(f"demo: could not start the stack: {exc}", file=sys.stderr)
         return 1
     try:
         print(f"\nReady in {stack.timings['total']:.1f} s.\n")
         print(f"  Chart (Canvas stand-in):   {stack.preview_url}")
-        print(f"  Patient phone (Twilio):    {stack.phone_url}\n")
+        print(f"  Patient phone (Twilio):    {stack.phone_url}")
+        print(f"  Plugin runner database:    {database_line(stack)}\n")
         print(
             WALKTHROUGH.format(
                 chart=stack.preview_url,

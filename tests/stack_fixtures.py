@@ -1,28 +1,79 @@
 """pytest plugin: the local stack (Twilio stand-in + real runner + chart preview) for a session.
 
 Loaded from tests/conftest.py with `pytest_plugins = ["tests.stack_fixtures"]`. Only tests that
-ask for `local_stack` (or a fixture built on it) start anything; the stack starts once per
-session, because the runner's port 50051 is fixed.
+ask for `local_stack` (or a fixture built on it) start anything. The runner's port 50051 is
+fixed, so one stack runs at a time and each database's stack starts once per session.
+
+Tests marked `runner` run on every database of `--stack-db` (default `sqlite,postgres`; env
+STACK_DB): their ids end in `[sqlite]` / `[postgres]`, and pytest groups them so the SQLite stack
+stops before the PostgreSQL one starts. `@pytest.mark.stack_db("postgres")` narrows a test to
+some databases. Other stack users (browser tests) run on the first database selected.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 import requests
 
 from devtools import demo_data
-from devtools.stack import LocalStack
+from devtools.stack import DATABASES, LocalStack
 
 STATUS_STEP_MS = 300
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--stack-db",
+        default=os.environ.get("STACK_DB", ",".join(DATABASES)),
+        help="databases the runner tests run on, comma-separated (sqlite,postgres)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "stack_db(*names): run this stack test only on these databases"
+    )
+
+
+def selected_databases(config: pytest.Config) -> list[str]:
+    """The --stack-db databases, in the order given; raises UsageError on an unknown name."""
+    names = [n.strip() for n in str(config.getoption("--stack-db")).split(",") if n.strip()]
+    unknown = [n for n in names if n not in DATABASES]
+    if unknown or not names:
+        raise pytest.UsageError(f"--stack-db takes {', '.join(DATABASES)}, not {names}")
+    return names
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Give every test that uses the stack its database(s), as a session-scoped parameter."""
+    if "local_stack" not in metafunc.fixturenames:
+        return
+    wanted = selected_databases(metafunc.config)
+    narrowed = metafunc.definition.get_closest_marker("stack_db")
+    if narrowed is not None:
+        databases = [name for name in wanted if name in narrowed.args]
+    elif metafunc.definition.get_closest_marker("runner") is not None:
+        databases = wanted
+    else:
+        databases = wanted[:1]
+    metafunc.parametrize("stack_db", databases, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def local_stack() -> Iterator[LocalStack]:
+def stack_db(request: pytest.FixtureRequest) -> str:
+    """The database of the session's current stack ("sqlite" or "postgres")."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def local_stack(stack_db: str) -> Iterator[LocalStack]:
     """The running stack on free ports, fresh stand-in database, fast status callbacks."""
     # Wait a while for another local stack (make bench, another test run) to finish.
-    with LocalStack(status_step_ms=STATUS_STEP_MS, lock_wait_seconds=300) as stack:
+    stack = LocalStack(status_step_ms=STATUS_STEP_MS, lock_wait_seconds=300, db=stack_db)
+    with stack:
         yield stack
     leftovers = stack.listening_ports()
     assert not leftovers, f"ports still listening after the stack stopped: {leftovers}"
