@@ -38,8 +38,11 @@ SECRETS = {
     "PublicBaseUrl": PUBLIC_BASE,
     "TwilioApiBaseUrl": TWILIO_BASE,
     "AutoReplyText": "",
+    # The default test staff member is an administrator; NON_ADMIN_STAFF is not.
+    "AdminStaffIds": "staff-key-1, staff-key-9",
 }
 STAFF = {"canvas-logged-in-user-type": "Staff", "canvas-logged-in-user-id": "staff-key-1"}
+NON_ADMIN_STAFF = {"canvas-logged-in-user-type": "Staff", "canvas-logged-in-user-id": "staff-key-2"}
 PATIENT_SESSION = {"canvas-logged-in-user-type": "Patient", "canvas-logged-in-user-id": "pt-1"}
 
 

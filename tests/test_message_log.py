@@ -216,14 +216,21 @@ def test_delete_message(twilio: FakeTwilioHttp) -> None:
     assert result.json() == {"sid": sid, "deleted": True}
 
 
-def test_delete_of_a_message_in_flight_keeps_twilios_status(twilio: FakeTwilioHttp) -> None:
+@pytest.mark.parametrize("twilio_status", [400, 409])
+def test_delete_of_a_message_in_flight_is_409_explained_in_plain_words(
+    twilio: FakeTwilioHttp, twilio_status: int
+) -> None:
     sid = tj.sid("SM", 5)
-    twilio.on("DELETE", rf"/Messages/{sid}\.json", (409, tj.error(20009, 409, "Cannot delete")))
+    reply = (twilio_status, tj.error(20009, twilio_status, "Cannot delete"))
+    twilio.on("DELETE", rf"/Messages/{sid}\.json", reply)
 
     result = call_route("DELETE", f"/message_delete/{sid}", headers=STAFF)
 
     assert result.status == 409
-    assert result.json()["error"] == {"message": "Cannot delete", "twilioCode": 20009}
+    error = result.json()["error"]
+    assert error["twilioCode"] == 20009
+    assert "still processing this message" in error["message"]
+    assert "Wait a few minutes" in error["message"]
 
 
 @pytest.mark.parametrize(
@@ -254,16 +261,26 @@ def test_network_failure_during_parallel_fetch_is_504(twilio: FakeTwilioHttp) ->
     assert call_route("GET", f"/message/{sid}", headers=STAFF).status == 504
 
 
-@pytest.mark.parametrize(("status", "code"), [(500, 20500), (503, 20503), (429, 20429)])
-def test_twilio_server_errors_keep_their_status(
+def test_twilio_rate_limit_keeps_its_429(twilio: FakeTwilioHttp) -> None:
+    twilio.on("GET", r"/Messages\.json", (429, tj.error(20429, 429)))
+
+    result = call_route("GET", f"/message_list/{NUMBER}/from", headers=STAFF)
+
+    assert result.status == 429
+    assert result.json()["error"]["twilioCode"] == 20429
+
+
+@pytest.mark.parametrize(("status", "code"), [(500, 20500), (503, 20503)])
+def test_twilio_server_errors_are_502_never_500(
     twilio: FakeTwilioHttp, status: int, code: int
 ) -> None:
     twilio.on("GET", r"/Messages\.json", (status, tj.error(code, status)))
 
     result = call_route("GET", f"/message_list/{NUMBER}/from", headers=STAFF)
 
-    assert result.status == status
+    assert result.status == 502
     assert result.json()["error"]["twilioCode"] == code
+    assert "try again" in result.json()["error"]["message"]
 
 
 def test_unexpected_twilio_shape_is_502(twilio: FakeTwilioHttp) -> None:

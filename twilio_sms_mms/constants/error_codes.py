@@ -3,6 +3,9 @@
 ERROR_EXPLANATIONS: dict[int, str] = {
     20003: "Twilio rejected the plugin's credentials: an administrator must check "
     "TwilioAccountSID, TwilioAPIKey and TwilioAPISecret.",
+    20009: "Twilio is still processing this message, and a message cannot be deleted until it "
+    "has finished (delivered, undelivered, failed or received). Wait a few minutes and try "
+    "again.",
     20404: "The message or number no longer exists at Twilio.",
     20429: "Too many requests to Twilio: wait a moment and try again.",
     21211: "The number is not valid: check it and use the international format, e.g. +15551234567.",
@@ -24,6 +27,9 @@ ERROR_EXPLANATIONS: dict[int, str] = {
     "registration.",
     30008: "Delivery failed for an unknown reason: retry once.",
 }
+
+# Codes that mean "not now, the resource is in the wrong state": the plugin answers 409.
+CONFLICT_CODES = frozenset({20009})
 
 
 def explain_error(code: int | None) -> str | None:

@@ -17,6 +17,7 @@ PRACTICE_NAME = "PracticeName"
 CREATE_TASK_ON_INBOUND = "CreateTaskOnInbound"
 INBOUND_TASK_TEAM_ID = "InboundTaskTeamId"
 AUDIT_STAFF_IDS = "AuditStaffIds"
+ADMIN_STAFF_IDS = "AdminStaffIds"
 
 DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com"
 TWILIO_API_VERSION_PATH = "/2010-04-01/Accounts/{account_sid}/"

@@ -19,7 +19,8 @@ from logger import log
 from twilio_sms_mms.constants.settings import INBOUND_ROUTE, STATUS_ROUTE, WEBHOOK_ROUTES
 from twilio_sms_mms.services import messaging, presenters, storage, validation
 from twilio_sms_mms.services.config import PluginConfig
-from twilio_sms_mms.services.errors import ApiError, bad_request
+from twilio_sms_mms.services.errors import ApiError, admin_only, bad_request
+from twilio_sms_mms.services.log_safety import mask_numbers
 from twilio_sms_mms.services.twilio_service import TwilioService
 from twilio_sms_mms.services.webhook_security import check_signature
 from twilio_sms_mms.services.webhooks import (
@@ -36,11 +37,13 @@ if TYPE_CHECKING:
 
     RouteResult = dict | tuple[dict, list[Effect]] | messaging.SendAnswer
 
-INLINE_MEDIA = re.compile(r"^(image|audio|video)/[A-Za-z0-9.+-]+$")
-SAFE_CONTENT_TYPE = re.compile(r"^[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+$")
+# Shown inline: raster images, audio and video. SVG (it can script) and anything else downloads.
+INLINE_MEDIA = re.compile(
+    r"(image/(jpeg|png|gif|webp|bmp|avif|heic|heif)|audio/[A-Za-z0-9.+-]+|video/[A-Za-z0-9.+-]+)"
+)
+SAFE_CONTENT_TYPE = re.compile(r"[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+")
 XML = "text/xml"
 OCTET_STREAM = "application/octet-stream"
-PHONE_LIKE = re.compile(r"(\+|%2B)?[0-9][0-9 ().-]{5,}[0-9]", re.IGNORECASE)
 
 
 class SmsManip(SimpleAPI):
@@ -204,6 +207,8 @@ class SmsManip(SimpleAPI):
             raise bad_request("direction must be 'from' or 'to'", "direction")
         page_size = validation.parse_page_size(self.request.query_params.get("pageSize"))
         cursor = self.request.query_params.get("page") or None
+        if cursor:
+            validation.require_page_cursor(cursor, "From" if direction == "from" else "To", number)
         effects = [] if cursor else messaging.resolve_log_sends(lambda: self.twilio, number)
         page = self.twilio.message_page(number, direction, page_size, cursor)
         return {
@@ -222,6 +227,7 @@ class SmsManip(SimpleAPI):
 
     def delete_message(self) -> RouteResult:
         """Body of DELETE /message_delete/<sid>."""
+        self.require_admin("delete messages")
         sid = self.path_sid("message_sid", "message")
         body, effects = messaging.delete_message(self.twilio, sid, self.staff_id)
         log.info(f"message deleted sid={sid}")
@@ -229,8 +235,11 @@ class SmsManip(SimpleAPI):
 
     def send_message(self) -> RouteResult:
         """Body of POST /sms_send."""
-        data = validation.parse_json_object(self.request.body)
+        data = self.json_body()
         request = validation.parse_send_request(data, self.config.status_url)
+        if request.callback_url != self.config.status_url:
+            self.require_admin("use a status callback URL other than the plugin's own")
+            storage.audit(self.staff_id, "send_with_callback", request.callback_url[:200])
         context = messaging.SendContext(
             staff_id=self.staff_id,
             patient_id=validation.optional_patient_id(data.get("patientId")),
@@ -251,8 +260,9 @@ class SmsManip(SimpleAPI):
 
     def change_inbound_webhook(self) -> dict:
         """Body of POST /inbound_webhook/<phone_sid>."""
+        self.require_admin("change where a number's texts go")
         phone_sid = self.path_sid("phone_sid", "phone")
-        setting = validation.parse_webhook_setting(validation.parse_json_object(self.request.body))
+        setting = validation.parse_webhook_setting(self.json_body())
         phone = self.twilio.set_inbound_webhook(phone_sid, setting)
         storage.audit(self.staff_id, "inbound_webhook", phone_sid)
         log.info(f"inbound webhook changed phone={phone_sid} method={setting.method}")
@@ -285,6 +295,17 @@ class SmsManip(SimpleAPI):
             log.info(f"{self.request.method} {mask_numbers(self.request.path)} -> {error.status}")
             return [error.to_response()]
 
+    def json_body(self) -> dict:
+        """The request's JSON object: 415 unless sent as application/json, 400 if too deep."""
+        validation.require_json_content_type(self.request.content_type)
+        return validation.parse_json_object(self.request.body)
+
+    def require_admin(self, action: str) -> None:
+        """Raise the 403 `admin_only` unless the staff id is in AdminStaffIds (logged)."""
+        if not self.config.is_admin(self.staff_id):
+            log.info(f"{self.request.method} {mask_numbers(self.request.path)} -> 403 admin_only")
+            raise admin_only(action)
+
     def form_body(self) -> str:
         """The webhook's form body as text (bytes that are not UTF-8 fail the signature)."""
         return self.request.body.decode("utf-8", errors="replace")
@@ -309,6 +330,7 @@ class SmsManip(SimpleAPI):
             url,
             signed_params,
             self.request.headers.get("X-Twilio-Signature"),
+            self.request.headers.get("X-Twilio-Webhooks-Signature-Settings"),
         )
         if check.valid:
             return None
@@ -319,16 +341,12 @@ class SmsManip(SimpleAPI):
         )
 
 
-def mask_numbers(text: str) -> str:
-    """Text safe for logs: phone-like digit runs (also URL-encoded ones) become "…"."""
-    return PHONE_LIKE.sub("…", text)
-
-
 def media_response(content: bytes, content_type: str, path: str) -> Response:
     """The bytes of a media item, never rendered by the browser as a page."""
-    safe_type = content_type if SAFE_CONTENT_TYPE.match(content_type) else OCTET_STREAM
+    media_type = content_type.split(";")[0].strip().lower()
+    safe_type = media_type if SAFE_CONTENT_TYPE.fullmatch(media_type) else OCTET_STREAM
     headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
-    if not INLINE_MEDIA.match(safe_type):
+    if not INLINE_MEDIA.fullmatch(safe_type):
         filename = path.rstrip("/").rsplit("/", 1)[-1]
         headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return Response(content, status_code=HTTPStatus.OK, headers=headers, content_type=safe_type)

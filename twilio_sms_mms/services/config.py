@@ -8,7 +8,11 @@ from dataclasses import dataclass
 
 from twilio_sms_mms.constants import settings as names
 
-ORIGIN_PATTERN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+# scheme://host[:port], port 1..65535 without a leading zero (checked with fullmatch).
+ORIGIN_PATTERN = re.compile(
+    r"https?://[A-Za-z0-9.-]+(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}"
+    r"|655[0-2][0-9]|6553[0-5]))?"
+)
 REQUIRED_FOR_API = (names.ACCOUNT_SID, names.API_KEY, names.API_SECRET)
 
 
@@ -29,6 +33,7 @@ class PluginConfig:
     create_task_on_inbound: bool
     inbound_task_team_id: str
     audit_staff_ids: frozenset[str]
+    admin_staff_ids: frozenset[str]
     problems: tuple[str, ...]
     warnings: tuple[str, ...] = ()
 
@@ -41,9 +46,9 @@ class PluginConfig:
             values[names.TWILIO_API_BASE_URL].rstrip("/") or names.DEFAULT_TWILIO_API_BASE_URL
         )
         problems = [f"{name} is not set" for name in REQUIRED_FOR_API if not values[name]]
-        if not ORIGIN_PATTERN.match(public):
+        if not ORIGIN_PATTERN.fullmatch(public):
             problems.append(f"{names.PUBLIC_BASE_URL} must be scheme://host[:port]")
-        if not ORIGIN_PATTERN.match(api_base):
+        if not ORIGIN_PATTERN.fullmatch(api_base):
             problems.append(f"{names.TWILIO_API_BASE_URL} must be scheme://host[:port]")
         quick_replies, quick_reply_problem = parse_quick_replies(values[names.QUICK_REPLIES])
         return cls(
@@ -59,12 +64,15 @@ class PluginConfig:
             quick_replies=quick_replies,
             create_task_on_inbound=values[names.CREATE_TASK_ON_INBOUND].lower() in TRUE_WORDS,
             inbound_task_team_id=values[names.INBOUND_TASK_TEAM_ID],
-            audit_staff_ids=frozenset(
-                part.strip() for part in values[names.AUDIT_STAFF_IDS].split(",") if part.strip()
-            ),
+            audit_staff_ids=staff_ids(values[names.AUDIT_STAFF_IDS]),
+            admin_staff_ids=staff_ids(values[names.ADMIN_STAFF_IDS]),
             problems=tuple(problems),
             warnings=(quick_reply_problem,) if quick_reply_problem else (),
         )
+
+    def is_admin(self, staff_id: str) -> bool:
+        """True when the staff member may rewire webhooks, use another callback URL or delete."""
+        return bool(staff_id) and staff_id in self.admin_staff_ids
 
     def public_url(self, route: str) -> str:
         """Return the public URL Twilio uses for one of the plugin's routes."""
@@ -106,6 +114,7 @@ _ALL_NAMES = (
     names.CREATE_TASK_ON_INBOUND,
     names.INBOUND_TASK_TEAM_ID,
     names.AUDIT_STAFF_IDS,
+    names.ADMIN_STAFF_IDS,
 )
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
@@ -134,6 +143,11 @@ def parse_quick_replies(raw: str) -> tuple[tuple[QuickReply, ...], str | None]:
     ):
         return (), f"{names.QUICK_REPLIES} must be a JSON list of {{name, text}}"
     return tuple(QuickReply(item["name"], item["text"]) for item in items), None
+
+
+def staff_ids(raw: str) -> frozenset[str]:
+    """The staff keys of a comma-separated variable (blanks ignored)."""
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())
 
 
 def _default_public_base(environment: dict) -> str:

@@ -9,7 +9,7 @@ from canvas_sdk.effects.simple_api import JSONResponse
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import RequestException, Timeout
 
-from twilio_sms_mms.constants.error_codes import ERROR_EXPLANATIONS
+from twilio_sms_mms.constants.error_codes import CONFLICT_CODES, ERROR_EXPLANATIONS
 
 
 class ApiError(Exception):
@@ -45,19 +45,34 @@ def bad_request(message: str, field: str | None = None) -> ApiError:
     return ApiError(HTTPStatus.BAD_REQUEST, message, field=field)
 
 
+def admin_only(action: str) -> ApiError:
+    """Return the 403 for a change only staff listed in AdminStaffIds may make."""
+    return ApiError(
+        HTTPStatus.FORBIDDEN,
+        f"Only administrators can {action}: ask one to add your staff id to AdminStaffIds.",
+        reason="admin_only",
+    )
+
+
 def from_twilio_failure(status_code: int, raw_body: str) -> ApiError:
     """Map a Twilio `RequestFailed` (status and raw body) to an ApiError.
 
-    Twilio's error statuses are kept; the SDK's client-side checks (status 0) become 400;
-    anything else (a 3xx or a 2xx the SDK did not expect) becomes 502.
+    Twilio's 4xx statuses are kept, except the state conflicts of CONFLICT_CODES (e.g. 20009,
+    delete before the message is final), which become 409. Twilio's own failures (5xx) and
+    anything else unexpected (a 3xx, a 2xx the SDK refused) become 502: the plugin is a gateway
+    and never answers 500 for Twilio. The SDK's client-side checks (status 0) become 400.
     """
     code, twilio_message = _parse_twilio_error(raw_body)
     if status_code == 0:
         return ApiError(HTTPStatus.BAD_REQUEST, raw_body or "Twilio request refused")
-    status = status_code if 400 <= status_code <= 599 else HTTPStatus.BAD_GATEWAY
+    status = status_code if 400 <= status_code <= 499 else HTTPStatus.BAD_GATEWAY
     if status_code == HTTPStatus.NOT_FOUND and code is None:
         code = 20404
+    if code in CONFLICT_CODES:
+        status = HTTPStatus.CONFLICT
     explanation = ERROR_EXPLANATIONS.get(code) if code is not None else None
+    if explanation is None and status == HTTPStatus.BAD_GATEWAY:
+        explanation = f"Twilio had a problem (HTTP {status_code}); try again shortly."
     message = explanation or twilio_message or f"Twilio answered HTTP {status_code}."
     return ApiError(status, message, twilio_code=code)
 

@@ -9,6 +9,16 @@ from canvas_sdk.clients.twilio.structures import TwiMlMessage
 
 from twilio_sms_mms.constants.keywords import keyword_of
 from twilio_sms_mms.constants.settings import MEDIA_MAX_COUNT
+from twilio_sms_mms.services.log_safety import mask_number
+
+__all__ = [
+    "InboundMessage",
+    "StatusUpdate",
+    "first",
+    "form_params",
+    "mask_number",
+    "twiml_reply",
+]
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?>\n<Response />'
 
@@ -22,11 +32,6 @@ def first(params: dict[str, list[str]], name: str) -> str:
     """The first value of a parameter, or "" when Twilio omitted it."""
     values = params.get(name) or [""]
     return values[0]
-
-
-def mask_number(number: str) -> str:
-    """A phone number safe for logs: only its last two digits."""
-    return f"…{number[-2:]}" if len(number) > 2 else "…"
 
 
 @dataclass(frozen=True)
