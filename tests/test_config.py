@@ -65,3 +65,38 @@ def test_wrong_credentials_report_twilio_20003(twilio: FakeTwilioHttp) -> None:
     assert result.status == 401
     assert result.json()["error"]["twilioCode"] == 20003
     assert "TwilioAPIKey" in result.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "admins"),
+    [
+        ("", frozenset()),
+        ("a1", frozenset({"a1"})),
+        (" a1 , b2,,  ", frozenset({"a1", "b2"})),
+    ],
+)
+def test_admin_staff_ids_are_a_comma_separated_list(raw: str, admins: frozenset[str]) -> None:
+    config = PluginConfig.from_variables(SECRETS | {"AdminStaffIds": raw}, {})
+
+    assert config.admin_staff_ids == admins
+    assert all(config.is_admin(staff) for staff in admins)
+    assert not config.is_admin("")
+    assert not config.is_admin("someone-else")
+
+
+def test_admin_staff_ids_is_a_manifest_variable() -> None:
+    import json
+    from pathlib import Path
+
+    manifest = json.loads(Path("twilio_sms_mms/CANVAS_MANIFEST.json").read_text())
+
+    assert {"name": "AdminStaffIds", "default": ""} in manifest["variables"]
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://clinic.example.org:0", "https://clinic.example.org:65536", "https://a.b:1x"]
+)
+def test_public_base_url_with_an_impossible_port_is_a_problem(origin: str) -> None:
+    config = PluginConfig.from_variables(SECRETS | {"PublicBaseUrl": origin}, {})
+
+    assert "PublicBaseUrl must be scheme://host[:port]" in config.problems

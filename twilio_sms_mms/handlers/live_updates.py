@@ -6,13 +6,18 @@ import re
 
 from canvas_sdk.handlers.simple_api.websocket import WebSocketAPI
 
-PATIENT_CHANNEL = re.compile(r"^patient_[A-Za-z0-9-]{1,64}$")
+PATIENT_CHANNEL = re.compile(r"patient_[A-Za-z0-9-]{1,64}")
 
 
 class ThreadUpdates(WebSocketAPI):
     """Accepts Staff sessions on `patient_<patient id>` channels; Canvas fans Broadcasts out."""
 
     def authenticate(self) -> bool:
-        """Staff only, and only on a patient channel."""
+        """Staff with a user id only, and only on a patient channel."""
         user = self.websocket.logged_in_user or {}
-        return user.get("type") == "Staff" and bool(PATIENT_CHANNEL.match(self.websocket.channel))
+        user_id = str(user.get("id") or "").strip()
+        return (
+            user.get("type") == "Staff"
+            and bool(user_id)
+            and bool(PATIENT_CHANNEL.fullmatch(self.websocket.channel))
+        )

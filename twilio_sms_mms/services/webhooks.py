@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 
 from canvas_sdk.clients.twilio.structures import TwiMlMessage
 
-from twilio_sms_mms.constants.keywords import keyword_of
+from twilio_sms_mms.constants.keywords import KeywordFamily, keyword_of
 from twilio_sms_mms.constants.settings import MEDIA_MAX_COUNT
 from twilio_sms_mms.services.log_safety import mask_number
 
@@ -60,8 +60,8 @@ class InboundMessage:
         )
 
     @property
-    def keyword(self) -> str | None:
-        """The keyword family of the body (opt_out, opt_in, help) or None."""
+    def keyword(self) -> KeywordFamily | None:
+        """The keyword family of the body (opt out, opt in, help) or None."""
         return keyword_of(self.body)
 
 
