@@ -6,7 +6,9 @@ from canvas_sdk.effects import Effect
 from canvas_sdk.effects.launch_modal import LaunchModalEffect
 from canvas_sdk.handlers.application import Application
 from canvas_sdk.templates import render_to_string
+from canvas_sdk.v1.data import Staff
 
+from twilio_sms_mms.constants.client_values import client_values
 from twilio_sms_mms.constants.settings import ROUTE_PREFIX
 from twilio_sms_mms.services import messaging
 from twilio_sms_mms.services.config import PluginConfig
@@ -25,6 +27,9 @@ class SmsFormApp(Application):
             "pluginUrls": config.plugin_urls,
             "configProblems": list(config.problems),
             "configWarnings": list(config.warnings),
+            # Only hides controls: every admin-only route checks the session's staff id itself.
+            "isAdmin": config.is_admin(self.staff_id()),
+            "shared": client_values(),
         }
         html = render_to_string("templates/sms_app.html", {"app_config": app_config})
         return LaunchModalEffect(
@@ -32,6 +37,21 @@ class SmsFormApp(Application):
             target=LaunchModalEffect.TargetType.RIGHT_CHART_PANE,
             title="SMS Twilio",
         ).apply()
+
+    def staff_id(self) -> str:
+        """The staff key of who opened the app, or "" when the event does not say.
+
+        The context's `staff` (the shape Application events carry for badges) wins; otherwise
+        the event's actor, which Canvas sets to the acting user's CanvasUser dbid.
+        """
+        staff = self.event.context.get("staff") or {}
+        if isinstance(staff, dict) and staff.get("id"):
+            return str(staff["id"])
+        actor = str(self.event.actor.id or "")
+        if not actor.isdigit():
+            return ""
+        key = Staff.objects.filter(user__dbid=int(actor)).values_list("id", flat=True).first()
+        return str(key) if key else ""
 
     def compute_notification_badge(self) -> int | None:
         """Unread texts linked to the patient."""

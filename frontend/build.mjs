@@ -1,0 +1,74 @@
+/**
+ * Bundles frontend/src into the one script and one stylesheet templates/sms_app.html inlines:
+ *   node frontend/build.mjs           write twilio_sms_mms/static/sms_app.{js,css}
+ *   node frontend/build.mjs --check   fail if the committed files differ from a fresh build
+ * Either way the output is refused if it holds a Django/Jinja marker ({{, {%, {#: Django renders
+ * the template that includes it) or a closing </script or </style tag.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const STATIC = join(ROOT, "twilio_sms_mms", "static");
+export const OUTPUTS = {
+  script: join(STATIC, "sms_app.js"),
+  stylesheet: join(STATIC, "sms_app.css"),
+};
+const FORBIDDEN = [
+  ["{{", "a Django variable marker"],
+  ["{%", "a Django tag marker"],
+  ["{#", "a Django comment marker"],
+  ["</script", "a closing script tag"],
+  ["</style", "a closing style tag"],
+];
+
+const COMMON = {
+  bundle: true,
+  minify: true,
+  write: false,
+  logLevel: "silent",
+  legalComments: "none",
+  charset: "utf8",
+  target: ["chrome109", "firefox115", "safari16"],
+};
+
+/** The bundle as {script, stylesheet} strings. */
+export async function buildBundle() {
+  const [script, stylesheet] = await Promise.all([
+    esbuild.build({ ...COMMON, entryPoints: [join(ROOT, "frontend/src/app.js")], format: "iife" }),
+    esbuild.build({ ...COMMON, entryPoints: [join(ROOT, "frontend/src/styles.css")] }),
+  ]);
+  return { script: script.outputFiles[0].text, stylesheet: stylesheet.outputFiles[0].text };
+}
+
+/** Problems that make a bundle unfit for the template, as sentences. */
+export function templateProblems(name, text) {
+  return FORBIDDEN.filter(([marker]) => text.includes(marker)).map(
+    ([marker, what]) => `${name} contains "${marker}" (${what}); change the source so the bundle does not`,
+  );
+}
+
+async function main() {
+  const check = process.argv.includes("--check");
+  const bundle = await buildBundle();
+  const problems = Object.entries(bundle).flatMap(([name, text]) => templateProblems(name, text));
+  for (const [name, path] of Object.entries(OUTPUTS)) {
+    const where = relative(ROOT, path);
+    if (!check) {
+      await writeFile(path, bundle[name]);
+      console.log(`wrote ${where} (${Buffer.byteLength(bundle[name])} bytes)`);
+      continue;
+    }
+    const committed = await readFile(path, "utf8").catch(() => null);
+    if (committed !== bundle[name]) problems.push(`${where} is not the build of frontend/src: run \`make frontend\``);
+  }
+  if (problems.length) {
+    for (const problem of problems) console.error(problem);
+    process.exit(1);
+  }
+  if (check) console.log("bundle is fresh");
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

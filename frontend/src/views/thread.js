@@ -1,0 +1,141 @@
+/**
+ * The patient's conversation (Send tab, above the composer): bubbles oldest first, the New
+ * divider, delivery status, deleted and may-have-been-sent messages, live state.
+ */
+import { useLayoutEffect, useMemo, useRef } from "preact/hooks";
+import { delegate, html } from "../html.js";
+import { messageKey } from "../store.js";
+import { MediaList, Phone, StatusBadge, Time } from "./common.js";
+
+const NEAR_BOTTOM_PX = 60;
+
+export function ThreadView({ state, actions, fmt, rules }) {
+  const { thread, config } = state;
+  const box = useRef(null);
+  const nearBottom = useRef(true);
+  const lastKey = useRef(null);
+  const onClick = useMemo(
+    () =>
+      delegate({
+        "retry-thread": () => actions.loadThread(),
+        "delete-message": (element) => actions.deleteMessage(element.dataset.sid),
+      }),
+    [actions],
+  );
+  const shown = state.tab === "send";
+  const messages = thread.messages;
+  const newest = messages.length ? messageKey(messages[messages.length - 1]) : null;
+
+  // Keep the newest text in view: on the first load, when the tab shows, and when a text
+  // arrives while the clinician is at the bottom.
+  useLayoutEffect(() => {
+    const node = box.current;
+    if (!node || !shown) return;
+    if (newest !== lastKey.current || nearBottom.current) node.scrollTop = node.scrollHeight;
+    lastKey.current = newest;
+  }, [newest, shown, messages.length]);
+
+  const onScroll = (event) => {
+    const node = event.currentTarget;
+    nearBottom.current = node.scrollHeight - node.scrollTop - node.clientHeight < NEAR_BOTTOM_PX;
+  };
+
+  if (!config.patientId) return null;
+  const firstName = (thread.patient && thread.patient.firstName) || "the patient";
+  const fresh = new Set(thread.fresh);
+  const firstFresh = messages.find((message) => fresh.has(messageKey(message)));
+  return html`<div class="thread-view" onClick=${onClick}>
+    <div class="thread-head">
+      <h2 id="thread-title" data-testid="thread-title">Conversation</h2>
+      <${LiveState} live=${thread.live} />
+    </div>
+    <div ref=${box} onScroll=${onScroll} class="thread" role="log" aria-labelledby="thread-title" tabindex="0" data-testid="thread">
+      <${ThreadState} thread=${thread} firstName=${firstName} />
+      <ol class="thread-list" data-testid="thread-list">
+        ${messages.map((message) => [
+          message === firstFresh &&
+            html`<li key="new-divider" class="new-divider" role="separator" data-testid="thread-new-divider"><span>New</span></li>`,
+          html`<${Bubble}
+            key=${messageKey(message)}
+            message=${message}
+            state=${state}
+            fmt=${fmt}
+            rules=${rules}
+            isOwnUrl=${actions.isOwnUrl}
+          />`,
+        ])}
+      </ol>
+    </div>
+  </div>`;
+}
+
+function LiveState({ live }) {
+  const title =
+    live === "live"
+      ? "New texts and delivery updates appear by themselves"
+      : live === "polling"
+        ? "Live updates are unavailable; the conversation is refreshed every 5 seconds"
+        : "";
+  const text = live === "live" ? "Live" : live === "polling" ? "Checking every 5 s" : "";
+  return html`<span class="live" data-testid="live-state" data-state=${live || ""} title=${title}>${text}</span>`;
+}
+
+function ThreadState({ thread, firstName }) {
+  let kind = "";
+  let text = "";
+  if (!thread.loaded && thread.error) {
+    kind = "error";
+    text = `Could not load the conversation: ${thread.error}`;
+  } else if (!thread.loaded) {
+    kind = "loading";
+    text = "Loading the conversation…";
+  } else if (thread.messages.length === 0) {
+    kind = "empty";
+    text =
+      thread.phones.length === 0
+        ? `No phone number on ${firstName}'s chart. You can still text another number below.`
+        : `No texts with ${firstName} yet`;
+  }
+  return html`<p class=${`state ${kind}`} role="status" data-testid="thread-state" hidden=${!text}>
+    ${text}
+    ${kind === "error" && html` <button type="button" class="button link" data-action="retry-thread" data-testid="thread-retry">Try again</button>`}
+  </p>`;
+}
+
+function Bubble({ message, state, fmt, rules, isOwnUrl }) {
+  const outbound = message.direction === "outbound";
+  const status = String(message.status || "unknown");
+  const failed = ["failed", "undelivered"].includes(status) || Boolean(message.errorCode);
+  const unknown = status === "unknown";
+  const phones = state.thread.phones;
+  const chartPhone = phones.find((phone) => phone.number === message.patientNumber);
+  const media = message.media && message.media.length ? message.media : state.media[message.sid] || [];
+  const canDelete = state.config.isAdmin && message.sid && !message.deleted && rules.isFinal(status);
+  const classes = ["bubble", outbound ? "outbound" : "inbound", failed && "failed", unknown && "uncertain"];
+  return html`<li
+    class=${classes.filter(Boolean).join(" ")}
+    data-testid="thread-message"
+    data-sid=${message.sid || ""}
+    data-client-request-id=${message.clientRequestId || ""}
+    data-direction=${outbound ? "outbound" : "inbound"}
+  >
+    <div class="bubble-meta">
+      <span class="sender" data-testid="bubble-sender" title=${outbound ? `from ${message.practiceNumber} to ${message.patientNumber}` : `from ${message.patientNumber} to ${message.practiceNumber}`}>
+        ${outbound ? `${message.sentBy || (message.localOnly ? "You" : "Practice")} · ${fmt.practiceLabel(message.practiceNumber, true)}` : html`${chartPhone ? `${chartPhone.use || "phone"} ` : ""}<${Phone} number=${message.patientNumber} fmt=${fmt} />`}
+      </span>
+      <${Time} iso=${message.created} now=${state.now} testid="bubble-time" />
+    </div>
+    ${message.deleted
+      ? html`<p class="bubble-deleted" data-testid="bubble-deleted">Message deleted</p>`
+      : message.body && html`<p class="bubble-body" data-testid="bubble-body">${message.body}</p>`}
+    ${!message.deleted && html`<${MediaList} media=${media} isOwnUrl=${isOwnUrl} className="bubble-media" testid="bubble-media" />`}
+    <div class="bubble-foot">
+      ${message.shared && html`<span class="chip shared" data-testid="bubble-shared" title="This number is on more than one patient's chart">shared number</span>`}
+      ${outbound && phones.length > 1 && message.patientNumber && html`<span class="muted to">to ${chartPhone && chartPhone.use ? chartPhone.use : fmt.phone(message.patientNumber)}</span>`}
+      ${canDelete && html`<button type="button" class="button link danger-link" data-action="delete-message" data-sid=${message.sid} data-testid="bubble-delete">Delete</button>`}
+      <${StatusBadge} status=${status} testid="bubble-status" />
+    </div>
+    ${unknown && html`<p class="bubble-notice" role="status" data-testid="bubble-notice">May have been sent: check the conversation before sending it again.</p>`}
+    ${failed && html`<p class="bubble-error" data-testid="bubble-error">${message.errorExplanation || (message.errorCode ? `Error ${message.errorCode}` : "Not delivered")}</p>`}
+  </li>`;
+}
