@@ -44,7 +44,12 @@ def _int(data: dict, key: str, default: int) -> int:
 
 def _fault_body(ctx: SandboxContext) -> dict:
     plan = ctx.faults.current()
-    return {"delayMs": plan.delay_ms, "failStatus": plan.fail_status, "failCount": plan.fail_count}
+    return {
+        "delayMs": plan.delay_ms,
+        "failStatus": plan.fail_status,
+        "failCount": plan.fail_count,
+        "dropAfterAccept": plan.drop_after_accept,
+    }
 
 
 def get_faults(ctx: SandboxContext, _: Request) -> Reply:
@@ -53,12 +58,17 @@ def get_faults(ctx: SandboxContext, _: Request) -> Reply:
 
 
 def set_faults(ctx: SandboxContext, request: Request) -> Reply:
-    """POST /_sandbox/faults {"delayMs", "failStatus", "failCount"} (no delayMs: keep it)."""
+    """POST /_sandbox/faults {"delayMs", "failStatus", "failCount", "dropAfterAccept"}.
+
+    No delayMs: keep it. dropAfterAccept: the next N sends are stored, then the connection is
+    closed without an answer (the client sees the connection drop after Twilio accepted).
+    """
     data = request.json()
     ctx.faults.configure(
         _int(data, "delayMs", ctx.faults.current().delay_ms),
         _int(data, "failStatus", 0),
         _int(data, "failCount", 0),
+        _int(data, "dropAfterAccept", 0),
     )
     return json_reply(200, _fault_body(ctx))
 

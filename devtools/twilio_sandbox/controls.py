@@ -28,13 +28,19 @@ class Stats:
             self._by_route.clear()
 
 
+class DropConnection(Exception):
+    """Close the connection without answering: the request was processed, its answer is lost."""
+
+
 @dataclass
 class FaultPlan:
-    """A delay before every REST response, and how many next requests fail with which status."""
+    """A delay before every REST response, how many next requests fail with which status, and
+    how many next sends are stored but never answered (the connection is dropped)."""
 
     delay_ms: int = 0
     fail_status: int = 0
     fail_count: int = 0
+    drop_after_accept: int = 0
 
 
 class Faults:
@@ -45,10 +51,12 @@ class Faults:
         self._default_delay = delay_ms
         self._plan = FaultPlan(delay_ms=delay_ms)
 
-    def configure(self, delay_ms: int, fail_status: int, fail_count: int) -> FaultPlan:
+    def configure(
+        self, delay_ms: int, fail_status: int, fail_count: int, drop_after_accept: int = 0
+    ) -> FaultPlan:
         """Replace the plan and return it."""
         with self._lock:
-            self._plan = FaultPlan(delay_ms, fail_status, fail_count)
+            self._plan = FaultPlan(delay_ms, fail_status, fail_count, drop_after_accept)
             return FaultPlan(**vars(self._plan))
 
     def clear(self) -> None:
@@ -69,3 +77,11 @@ class Faults:
                 plan.fail_count -= 1
                 return plan.delay_ms, plan.fail_status
             return plan.delay_ms, None
+
+    def take_drop(self) -> bool:
+        """True when this accepted send must go unanswered (consumes one planned drop)."""
+        with self._lock:
+            if self._plan.drop_after_accept > 0:
+                self._plan.drop_after_accept -= 1
+                return True
+            return False

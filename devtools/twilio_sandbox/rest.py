@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from devtools.twilio_sandbox.clock import now_us, parse_date_filter
 from devtools.twilio_sandbox.context import SandboxContext
+from devtools.twilio_sandbox.controls import DropConnection
 from devtools.twilio_sandbox.errors import (
     TwilioError,
     invalid_parameter,
@@ -114,6 +115,8 @@ def list_messages(ctx: SandboxContext, request: Request, _: list[str]) -> Reply:
 def send_message(ctx: SandboxContext, request: Request, _: list[str]) -> Reply:
     """POST Messages.json -> 201 with the queued message."""
     message = create_outbound(ctx, request.form_pairs())
+    if ctx.faults.take_drop():
+        raise DropConnection(message.sid)
     return json_reply(201, message_json(ctx.account_sid, message))
 
 

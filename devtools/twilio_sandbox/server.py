@@ -11,7 +11,7 @@ from devtools.twilio_sandbox.admin import dispatch_admin
 from devtools.twilio_sandbox.auth import is_authorized
 from devtools.twilio_sandbox.config import SandboxConfig
 from devtools.twilio_sandbox.context import SandboxContext
-from devtools.twilio_sandbox.controls import Faults, Stats
+from devtools.twilio_sandbox.controls import DropConnection, Faults, Stats
 from devtools.twilio_sandbox.errors import (
     TwilioError,
     authenticate,
@@ -91,6 +91,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 reply = Reply(302, b"", "text/plain", {"Location": "/_sandbox/phone"})
             else:
                 reply = json_reply(404, not_found(request.path).body())
+        except DropConnection:
+            self.close_connection = True  # stored, never answered: the client sees a drop
+            return
         except Exception:
             log.exception("unhandled error on %s %s", request.method, request.path)
             reply = json_reply(500, TwilioError(500, 20500, "Internal Server Error").body())
