@@ -3,7 +3,7 @@
  * the store's pure functions. No DOM: the views draw whatever the store holds.
  */
 import { bestRecipient } from "./consent.js";
-import { OTHER, describeDraft } from "./draft.js";
+import { describeDraft, OTHER } from "./draft.js";
 import { normalisePhone, plural } from "./format.js";
 import {
   applyDeleted,
@@ -111,9 +111,11 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
   function loadPhones(force = false) {
     if (phonesPromise && !force) return phonesPromise;
     patch("phones", (phones) => ({ ...phones, status: "loading", list: force ? [] : phones.list, error: "" }));
-    phonesPromise = api.phoneList().then(phonesLoaded, (error) =>
-      patch("phones", (phones) => ({ ...phones, status: "error", error: error.text, list: [] })),
-    );
+    phonesPromise = api
+      .phoneList()
+      .then(phonesLoaded, (error) =>
+        patch("phones", (phones) => ({ ...phones, status: "error", error: error.text, list: [] })),
+      );
     return phonesPromise;
   }
 
@@ -121,7 +123,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
     const list = Array.isArray(data.phones) ? data.phones : [];
     store.update((state) => {
       const pluginUrls = { ...(data.pluginUrls || {}), ...(state.config.pluginUrls || {}) };
-      const senders = list.filter((phone) => phone.capabilities && phone.capabilities.sms);
+      const senders = list.filter((phone) => phone.capabilities?.sms);
       const fromSid = senders.some((phone) => phone.sid === state.composer.fromSid)
         ? state.composer.fromSid
         : senders[0]
@@ -193,7 +195,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
   function fetchOutboundMedia() {
     for (const message of store.get().thread.messages) {
       const wanted = message.direction === "outbound" && message.sid && message.mediaCount > 0;
-      if (!wanted || message.deleted || (message.media && message.media.length) || mediaRequested.has(message.sid)) {
+      if (!wanted || message.deleted || message.media?.length || mediaRequested.has(message.sid)) {
         continue;
       }
       mediaRequested.add(message.sid);
@@ -291,7 +293,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
     if (error.reason === "consent_required" && !payload.confirmNoConsent) {
       patch("composer", (composer) => ({ ...composer, ...freshKey, result: null }));
       const onChart = store.get().thread.phones.some((phone) => phone.number === payload.numberTo);
-      const name = (store.get().thread.patient && store.get().thread.patient.firstName) || "The patient";
+      const name = store.get().thread.patient?.firstName || "The patient";
       const question = onChart
         ? `${name} has not consented to texts at this number. Send anyway?`
         : `${error.message} Send anyway?`;
@@ -431,7 +433,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
       } else if (Date.now() - started >= STATUS_POLL_FOR_MS) {
         note = "Still waiting for the carrier; check the Log tab later.";
       }
-      const status = message && message.status ? message.status : result.status;
+      const status = message?.status ? message.status : result.status;
       patch("composer", (composer) => ({ ...composer, result: { ...composer.result, status, note, noteIsError } }));
       if (!note) statusPollTimer = timers.setTimeout(tick, STATUS_POLL_EVERY_MS);
     };
@@ -455,7 +457,13 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
     const wasOpen = inDetail();
     messageDeleted(sid);
     if (wasOpen) {
-      patch("log", (log) => ({ ...log, view: "list", detail: null, stateKind: "notice", stateText: "Message deleted." }));
+      patch("log", (log) => ({
+        ...log,
+        view: "list",
+        detail: null,
+        stateKind: "notice",
+        stateText: "Message deleted.",
+      }));
     }
   }
 
@@ -535,7 +543,11 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
       });
     } catch (error) {
       if (requestId !== logRequestId) return;
-      patch("log", (current) => ({ ...current, stateKind: "error", stateText: `Could not load messages: ${error.text}` }));
+      patch("log", (current) => ({
+        ...current,
+        stateKind: "error",
+        stateText: `Could not load messages: ${error.text}`,
+      }));
     }
   }
 
@@ -563,7 +575,12 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
 
   async function showUnmatched() {
     const requestId = ++unmatchedRequestId;
-    patch("log", (log) => ({ ...log, view: "unmatched", detail: null, unmatched: { status: "loading", messages: [] } }));
+    patch("log", (log) => ({
+      ...log,
+      view: "unmatched",
+      detail: null,
+      unmatched: { status: "loading", messages: [] },
+    }));
     try {
       const data = await api.unmatched();
       if (requestId !== unmatchedRequestId) return;

@@ -6,12 +6,12 @@
 import { render } from "preact";
 import { createActions } from "./actions.js";
 import { createApi, socketUrl } from "./api.js";
+import { describeDraft } from "./draft.js";
 import { callingCode, formatPhone } from "./format.js";
 import { html } from "./html.js";
 import { watchThread } from "./live.js";
 import { segmentCounter } from "./segments.js";
 import { createStore, emptyThread, statusRules } from "./store.js";
-import { describeDraft } from "./draft.js";
 import { Shell } from "./views/shell.js";
 
 const CLOCK_TICK_MS = 30_000;
@@ -79,12 +79,13 @@ function formatters(state) {
   const phone = (number) => formatPhone(number, practiceCode);
   const labelOf = (number) => {
     const match = state.phones.list.find((item) => item.phoneNumber === number);
-    return match && match.label && match.label !== number ? match.label : "";
+    return match?.label && match.label !== number ? match.label : "";
   };
   return {
     phone,
     /** "Main line · (555) 010-0001" for a picker option. */
-    phoneLabel: (item) => (labelOf(item.phoneNumber) ? `${item.label} · ${phone(item.phoneNumber)}` : phone(item.phoneNumber) || item.sid),
+    phoneLabel: (item) =>
+      labelOf(item.phoneNumber) ? `${item.label} · ${phone(item.phoneNumber)}` : phone(item.phoneNumber) || item.sid,
     /** "Main line (555) 010-0001", or just "Main line" when short. */
     practiceLabel: (number, short = false) => {
       const label = labelOf(number);
@@ -104,7 +105,9 @@ function start() {
   const makeKey = () => crypto.randomUUID();
   const store = createStore(initialState(config, makeKey));
   const showProblem = (message) =>
-    store.update((state) => (state.banner.includes(message) ? state : { ...state, banner: [...state.banner, message] }));
+    store.update((state) =>
+      state.banner.includes(message) ? state : { ...state, banner: [...state.banner, message] },
+    );
   const api = createApi({ base: config.apiBase, onServiceProblem: showProblem });
   const rules = statusRules(config.shared);
   const count = segmentCounter(config.shared.segments);

@@ -10,7 +10,7 @@ import { draftSignature, resolvedSend } from "./store.js";
 export const OTHER = "other";
 
 /** SMS-capable numbers of the account (the From choices). */
-export const smsPhones = (phones) => phones.filter((phone) => phone.capabilities && phone.capabilities.sms);
+export const smsPhones = (phones) => phones.filter((phone) => phone.capabilities?.sms);
 
 /** The To picker's choice, or null when the typed number is used (no chart, Other, not loaded). */
 export function chartChoice(state) {
@@ -36,7 +36,7 @@ export function describeDraft(state, tools) {
         {
           hasPatient: Boolean(config.patientId),
           loaded: thread.loaded,
-          firstName: thread.patient && thread.patient.firstName,
+          firstName: thread.patient?.firstName,
           phones: thread.phones,
         },
         number,
@@ -48,7 +48,7 @@ export function describeDraft(state, tools) {
 
   const counted = tools.count(composer.text);
   const max = tools.limits.bodyMaxChars;
-  const mediaUrls = sender && sender.capabilities.mms ? splitLines(composer.media) : [];
+  const mediaUrls = sender?.capabilities.mms ? splitLines(composer.media) : [];
   const mediaProblem = checkMedia(mediaUrls, tools.limits.mediaMaxCount);
   const hasContent = composer.text.trim() !== "" || mediaUrls.length > 0;
 
@@ -63,7 +63,9 @@ export function describeDraft(state, tools) {
   if (config.patientId) payload.patientId = String(config.patientId);
 
   const pending = composer.unknown;
-  const blocked = Boolean(pending && !resolvedSend(thread, pending.key) && pending.signature === draftSignature(payload));
+  const blocked = Boolean(
+    pending && !resolvedSend(thread, pending.key) && pending.signature === draftSignature(payload),
+  );
   const valid =
     Boolean(sender) && validNumber && !verdict.refusal && hasContent && counted.chars <= max && !mediaProblem;
   return {
@@ -130,7 +132,7 @@ function checkMedia(urls, max) {
     } catch {
       parsed = null;
     }
-    if (!parsed || parsed.protocol !== "https:") return `Not an https URL: ${url}`;
+    if (parsed?.protocol !== "https:") return `Not an https URL: ${url}`;
   }
   return "";
 }

@@ -11,7 +11,7 @@ export const html = htm.bind(h);
 /** A listener for a view's root: calls handlers[action](element, event) for `[data-action]`. */
 export function delegate(handlers) {
   return (event) => {
-    const start = event.target && event.target.closest ? event.target : null;
+    const start = event.target?.closest ? event.target : null;
     const element = start ? start.closest("[data-action]") : null;
     if (!element || !event.currentTarget.contains(element)) return;
     const handler = handlers[element.dataset.action];

@@ -126,7 +126,7 @@ export function applyThreadAnswer(rules, thread, data) {
       patient: data.patient || null,
       phones: Array.isArray(data.phones) ? data.phones : [],
       quickReplies: (Array.isArray(data.quickReplies) ? data.quickReplies : []).filter(
-        (reply) => reply && reply.name && typeof reply.text === "string",
+        (reply) => reply?.name && typeof reply.text === "string",
       ),
       messages: orderMessages([...merged, ...kept]),
     },
@@ -158,9 +158,7 @@ export function applyDeleted(thread, sid) {
   if (!thread.messages.some((message) => message.sid === sid)) return thread;
   return {
     ...thread,
-    messages: thread.messages.map((message) =>
-      message.sid === sid ? { ...message, ...deletedFields() } : message,
-    ),
+    messages: thread.messages.map((message) => (message.sid === sid ? { ...message, ...deletedFields() } : message)),
   };
 }
 

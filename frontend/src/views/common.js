@@ -62,7 +62,7 @@ export function MediaItem({ item, index, isOwnUrl }) {
 }
 
 export function MediaList({ media, isOwnUrl, className, testid }) {
-  if (!media || !media.length) return null;
+  if (!media?.length) return null;
   return html`<div class=${className} data-testid=${testid}>
     ${media.map((item, index) => html`<${MediaItem} key=${item.sid || index} item=${item} index=${index} isOwnUrl=${isOwnUrl} />`)}
   </div>`;

@@ -4,9 +4,9 @@
  * media URLs, the status callback (administrators), Send, and what became of the send.
  */
 import { useMemo } from "preact/hooks";
+import { OTHER } from "../draft.js";
 import { describeChar, plural } from "../format.js";
 import { delegate, html } from "../html.js";
-import { OTHER } from "../draft.js";
 import { Phone, StatusBadge } from "./common.js";
 
 export function ComposerView({ state, actions, fmt, draft, rules }) {
@@ -45,11 +45,16 @@ export function ComposerView({ state, actions, fmt, draft, rules }) {
   >
     <label class="field" for="send-from">From</label>
     <select id="send-from" name="fromSid" data-action="choose-sender" data-testid="send-from" disabled=${phonesFailed || draft.senders.length === 0} aria-invalid=${invalid("numberFrom") || invalid("numberFromSid")} value=${draft.sender ? draft.sender.sid : ""}>
-      ${phonesFailed
-        ? html`<option value="">Numbers unavailable</option>`
-        : draft.senders.length === 0
-          ? html`<option value="">${state.phones.status === "ready" ? "No SMS-capable numbers" : "Loading numbers…"}</option>`
-          : draft.senders.map((phone) => html`<option key=${phone.sid} value=${phone.sid} data-number=${phone.phoneNumber}>${fmt.phoneLabel(phone)}</option>`)}
+      ${
+        phonesFailed
+          ? html`<option value="">Numbers unavailable</option>`
+          : draft.senders.length === 0
+            ? html`<option value="">${state.phones.status === "ready" ? "No SMS-capable numbers" : "Loading numbers…"}</option>`
+            : draft.senders.map(
+                (phone) =>
+                  html`<option key=${phone.sid} value=${phone.sid} data-number=${phone.phoneNumber}>${fmt.phoneLabel(phone)}</option>`,
+              )
+      }
     </select>
 
     ${picker && thread.loaded && html`<${RecipientPicker} state=${state} fmt=${fmt} />`}
@@ -59,11 +64,13 @@ export function ComposerView({ state, actions, fmt, draft, rules }) {
     </div>
     <p id="send-to-message" class=${draft.recipientLine.kind} role="status" data-testid="send-to-message" data-refused=${String(draft.recipientLine.refused)} hidden=${!draft.recipientLine.text}>${draft.recipientLine.text}</p>
 
-    ${thread.quickReplies.length > 0 &&
-    html`<div class="quick-replies" data-testid="quick-replies">
+    ${
+      thread.quickReplies.length > 0 &&
+      html`<div class="quick-replies" data-testid="quick-replies">
       <span class="field inline">Quick replies</span>
       ${thread.quickReplies.map((reply, index) => html`<button key=${reply.name} type="button" class="button chip-button" data-action="quick-reply" data-index=${index} data-testid="quick-reply" title=${reply.text}>${reply.name}</button>`)}
-    </div>`}
+    </div>`
+    }
     <label class="field" for="send-text">Message</label>
     <textarea id="send-text" name="text" rows="3" aria-describedby="send-counter send-encoding-warning" data-action="edit" data-testid="send-text" value=${composer.text} aria-invalid=${invalid("text")}></textarea>
     <p id="send-counter" class=${draft.counter.over ? "hint counter error" : "hint counter"} aria-live="polite" data-testid="send-counter">${draft.counter.text}</p>
@@ -71,20 +78,23 @@ export function ComposerView({ state, actions, fmt, draft, rules }) {
       ${draft.counted.forcingChar !== null && `${describeChar(draft.counted.forcingChar)} switches this message to UCS-2: 70 characters per segment instead of 160.`}
     </p>
 
-    ${draft.sender &&
-    draft.sender.capabilities.mms &&
-    html`<div id="send-media-field">
+    ${
+      draft.sender?.capabilities.mms &&
+      html`<div id="send-media-field">
       <label class="field" for="send-media">Media URLs <span class="muted">(optional, one https URL per line, up to ${state.shared.limits.mediaMaxCount})</span></label>
       <textarea id="send-media" name="media" rows="2" aria-describedby="send-media-message" data-action="edit" data-testid="send-media" value=${composer.media} aria-invalid=${invalid("mediaUrl")}></textarea>
       <p id="send-media-message" class=${draft.mediaProblem ? "hint error" : "hint"} data-testid="send-media-message">${draft.mediaLine}</p>
-    </div>`}
+    </div>`
+    }
 
-    ${config.isAdmin &&
-    html`<details class="advanced" open=${Boolean(invalid("callbackUrl"))}>
+    ${
+      config.isAdmin &&
+      html`<details class="advanced" open=${Boolean(invalid("callbackUrl"))}>
       <summary>Advanced</summary>
       <label class="field" for="send-callback">Status callback URL</label>
       <input id="send-callback" name="callback" type="url" autocomplete="off" data-action="edit" data-testid="send-callback" value=${composer.callback} aria-invalid=${invalid("callbackUrl")} />
-    </details>`}
+    </details>`
+    }
 
     <button type="submit" id="send-button" class="button primary wide" data-testid="send-button" disabled=${!draft.canSend}>${composer.sending ? "Sending…" : "Send"}</button>
     <div id="send-result" role="status" data-testid="send-result">
@@ -106,7 +116,12 @@ function RecipientPicker({ state, fmt }) {
   return html`<fieldset class="choices" data-testid="send-to-choices">
     <legend class="field">To</legend>
     ${thread.phones.map((phone) =>
-      choice(phone.number, html`<${Phone} number=${phone.number} fmt=${fmt} />`, phoneBadges(phone, fmt), phone.optedOut),
+      choice(
+        phone.number,
+        html`<${Phone} number=${phone.number} fmt=${fmt} />`,
+        phoneBadges(phone, fmt),
+        phone.optedOut,
+      ),
     )}
     ${choice(OTHER, "Other number", [], false)}
   </fieldset>`;
@@ -119,7 +134,8 @@ function phoneBadges(phone, fmt) {
     badges.push(["opted-out-from", `opted out of ${fmt.practiceLabel(practice, true)}`, "bad", practice]);
   }
   if (!phone.hasConsent) badges.push(["no-consent", "no consent", "warn"]);
-  if (phone.shared) badges.push(["shared", "shared number", "neutral", "This number is on more than one patient's chart"]);
+  if (phone.shared)
+    badges.push(["shared", "shared number", "neutral", "This number is on more than one patient's chart"]);
   return badges;
 }
 
@@ -136,7 +152,7 @@ function SendResult({ state, fmt, draft, rules }) {
     </div>`;
   }
   const known = state.thread.messages.find((message) => message.sid && message.sid === result.sid);
-  const status = (known && known.status) || result.status;
+  const status = known?.status || result.status;
   const final = rules.isFinal(status);
   const failed = ["failed", "undelivered"].includes(status);
   let note = result.note || "Watching for delivery…";

@@ -4,8 +4,7 @@
  * from numbers on no chart.
  */
 import { useEffect, useMemo, useRef } from "preact/hooks";
-import { plural } from "../format.js";
-import { fullTime } from "../format.js";
+import { fullTime, plural } from "../format.js";
 import { delegate, html } from "../html.js";
 import { logMessages, logTime } from "../store.js";
 import { MediaList, Phone, StatusBadge, Time } from "./common.js";
@@ -35,9 +34,14 @@ export function LogView({ state, actions, fmt, rules }) {
     <div class="pickers" hidden=${log.view === "unmatched"}>
       <label class="field">Number
         <select data-action="log-number" data-testid="log-number" disabled=${phones.length === 0} value=${log.number}>
-          ${unavailable
-            ? html`<option value="">Numbers unavailable</option>`
-            : phones.map((phone) => html`<option key=${phone.sid} value=${phone.phoneNumber} data-number=${phone.phoneNumber}>${fmt.phoneLabel(phone)}</option>`)}
+          ${
+            unavailable
+              ? html`<option value="">Numbers unavailable</option>`
+              : phones.map(
+                  (phone) =>
+                    html`<option key=${phone.sid} value=${phone.phoneNumber} data-number=${phone.phoneNumber}>${fmt.phoneLabel(phone)}</option>`,
+                )
+          }
         </select>
       </label>
       <label class="field">Direction
@@ -89,9 +93,11 @@ function Detail({ state, fmt, rules, isOwnUrl }) {
   if (detail.status !== "ready") {
     return html`<div class="detail" data-testid="message-detail">
       ${backButton}
-      ${detail.status === "loading"
-        ? html`<p class="state loading">Loading message…</p>`
-        : html`<p class="error-box" data-testid="detail-message">Could not open the message: ${detail.error}</p>`}
+      ${
+        detail.status === "loading"
+          ? html`<p class="state loading">Loading message…</p>`
+          : html`<p class="error-box" data-testid="detail-message">Could not open the message: ${detail.error}</p>`
+      }
     </div>`;
   }
   const message = detail.message;
@@ -109,20 +115,24 @@ function Detail({ state, fmt, rules, isOwnUrl }) {
   const canDelete = state.config.isAdmin && rules.isFinal(message.status);
   return html`<div class="detail" data-testid="message-detail">
     <div class="detail-head">${backButton}<${StatusBadge} status=${message.status} /></div>
-    ${failed &&
-    html`<div class="error-box" data-testid="detail-error">
+    ${
+      failed &&
+      html`<div class="error-box" data-testid="detail-error">
       <strong>${message.errorCode ? `Error ${message.errorCode}` : "Not delivered"}${message.errorMessage ? `: ${message.errorMessage}` : ""}</strong>
       ${message.errorExplanation && html`<p>${message.errorExplanation}</p>`}
-    </div>`}
+    </div>`
+    }
     <p class="body" data-testid="detail-body">${message.body || "(no text)"}</p>
     <dl class="meta" data-testid="detail-meta">
       ${rows.map(([name, value]) => [html`<dt key=${`t${name}`}>${name}</dt>`, html`<dd key=${`d${name}`}>${value ?? "—"}</dd>`])}
     </dl>
     <${MediaList} media=${detail.media} isOwnUrl=${isOwnUrl} className="media" testid="detail-media" />
     <p class=${detail.deleteError ? "detail-message error-box" : "detail-message"} role="status" data-testid="detail-message">${detail.deleting ? "Deleting…" : detail.deleteError}</p>
-    ${canDelete
-      ? html`<button type="button" class="button danger" data-action="delete-message" data-sid=${message.sid} data-testid="detail-delete" disabled=${detail.deleting}>Delete message</button>`
-      : state.config.isAdmin && html`<p class="hint">A message can be deleted once its status is final.</p>`}
+    ${
+      canDelete
+        ? html`<button type="button" class="button danger" data-action="delete-message" data-sid=${message.sid} data-testid="detail-delete" disabled=${detail.deleting}>Delete message</button>`
+        : state.config.isAdmin && html`<p class="hint">A message can be deleted once its status is final.</p>`
+    }
   </div>`;
 }
 
@@ -147,7 +157,9 @@ function Unmatched({ state, fmt }) {
     <p class=${kind} role="status" data-testid="unmatched-state">${text}</p>
     <ul class="messages" data-testid="unmatched-list">
       ${unmatched.messages.map(
-        (message) => html`<li key=${message.sid} class="message unmatched" data-testid="unmatched-item" data-sid=${message.sid}>
+        (
+          message,
+        ) => html`<li key=${message.sid} class="message unmatched" data-testid="unmatched-item" data-sid=${message.sid}>
           <span class="message-top">
             <span class="counterpart">From <${Phone} number=${message.patientNumber} fmt=${fmt} /></span>
             <${Time} iso=${message.created} now=${state.now} />

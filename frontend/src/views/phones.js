@@ -55,10 +55,13 @@ export function PhonesView({ state, actions, fmt }) {
       <button type="button" class="button secondary" data-action="refresh-phones" data-testid="phones-refresh">Refresh</button>
     </div>
     <div class="phones" data-testid="phone-list">
-      ${phones.status === "ready" &&
-      phones.list.map(
-        (phone) => html`<${PhoneCard} key=${phone.sid} phone=${phone} card=${state.phoneCards[phone.sid] || {}} state=${state} fmt=${fmt} />`,
-      )}
+      ${
+        phones.status === "ready" &&
+        phones.list.map(
+          (phone) =>
+            html`<${PhoneCard} key=${phone.sid} phone=${phone} card=${state.phoneCards[phone.sid] || {}} state=${state} fmt=${fmt} />`,
+        )
+      }
     </div>
   </div>`;
 }
@@ -91,8 +94,9 @@ function PhoneCard({ phone, card, state, fmt }) {
       <dt>Status callback</dt>
       <dd data-testid="phone-status-callback">${phone.statusCallback || "none"}</dd>
     </dl>
-    ${state.config.isAdmin &&
-    html`<form class="webhook-form" data-action="save-webhook" data-sid=${phone.sid}>
+    ${
+      state.config.isAdmin &&
+      html`<form class="webhook-form" data-action="save-webhook" data-sid=${phone.sid}>
       <label class="field" for=${`webhook-${phone.sid}`}>Inbound webhook (URL and method)</label>
       <div class="row">
         <input type="url" id=${`webhook-${phone.sid}`} value=${url} placeholder="https://…" data-action="webhook-url" data-sid=${phone.sid} data-testid="phone-webhook-url" disabled=${card.saving} />
@@ -106,6 +110,7 @@ function PhoneCard({ phone, card, state, fmt }) {
         ${pluginInbound && !phone.usesPluginInbound && html`<button type="button" class="button secondary" data-action="use-plugin-inbound" data-sid=${phone.sid} data-testid="phone-use-plugin" disabled=${card.saving}>Use this plugin's inbound URL</button>`}
       </div>
       <p class=${card.kind || "hint"} role="status" data-testid="phone-message">${card.message || ""}</p>
-    </form>`}
+    </form>`
+    }
   </article>`;
 }

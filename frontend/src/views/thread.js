@@ -41,7 +41,7 @@ export function ThreadView({ state, actions, fmt, rules }) {
   };
 
   if (!config.patientId) return null;
-  const firstName = (thread.patient && thread.patient.firstName) || "the patient";
+  const firstName = thread.patient?.firstName || "the patient";
   const fresh = new Set(thread.fresh);
   const firstFresh = messages.find((message) => fresh.has(messageKey(message)));
   return html`<div class="thread-view" onClick=${onClick}>
@@ -109,7 +109,7 @@ function Bubble({ message, state, fmt, rules, isOwnUrl }) {
   const unknown = status === "unknown";
   const phones = state.thread.phones;
   const chartPhone = phones.find((phone) => phone.number === message.patientNumber);
-  const media = message.media && message.media.length ? message.media : state.media[message.sid] || [];
+  const media = message.media?.length ? message.media : state.media[message.sid] || [];
   const canDelete = state.config.isAdmin && message.sid && !message.deleted && rules.isFinal(status);
   const classes = ["bubble", outbound ? "outbound" : "inbound", failed && "failed", unknown && "uncertain"];
   return html`<li
@@ -125,13 +125,15 @@ function Bubble({ message, state, fmt, rules, isOwnUrl }) {
       </span>
       <${Time} iso=${message.created} now=${state.now} testid="bubble-time" />
     </div>
-    ${message.deleted
-      ? html`<p class="bubble-deleted" data-testid="bubble-deleted">Message deleted</p>`
-      : message.body && html`<p class="bubble-body" data-testid="bubble-body">${message.body}</p>`}
+    ${
+      message.deleted
+        ? html`<p class="bubble-deleted" data-testid="bubble-deleted">Message deleted</p>`
+        : message.body && html`<p class="bubble-body" data-testid="bubble-body">${message.body}</p>`
+    }
     ${!message.deleted && html`<${MediaList} media=${media} isOwnUrl=${isOwnUrl} className="bubble-media" testid="bubble-media" />`}
     <div class="bubble-foot">
       ${message.shared && html`<span class="chip shared" data-testid="bubble-shared" title="This number is on more than one patient's chart">shared number</span>`}
-      ${outbound && phones.length > 1 && message.patientNumber && html`<span class="muted to">to ${chartPhone && chartPhone.use ? chartPhone.use : fmt.phone(message.patientNumber)}</span>`}
+      ${outbound && phones.length > 1 && message.patientNumber && html`<span class="muted to">to ${chartPhone?.use ? chartPhone.use : fmt.phone(message.patientNumber)}</span>`}
       ${canDelete && html`<button type="button" class="button link danger-link" data-action="delete-message" data-sid=${message.sid} data-testid="bubble-delete">Delete</button>`}
       <${StatusBadge} status=${status} testid="bubble-status" />
     </div>
