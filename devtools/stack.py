@@ -4,8 +4,11 @@
         stack.preview_url                # the chart page
         stack.runner.simple_api(...)     # straight to the runner
 
-`SECRETS.json` is written before the runner starts (it reads it once, at load). Everything is
-stopped in reverse order, and `stop()` checks that nothing is left listening.
+`SECRETS.json` is written before the runner starts (it reads it once, at load): the values live in
+`.stack/plugin-secrets.json` and the plugin's `SECRETS.json` is a symlink to them, which
+`canvas install` never packs (its builder skips symlinks, whatever the working directory); both
+are deleted when the stack stops. Everything is stopped in reverse order, and `stop()` checks
+that nothing is left listening.
 """
 
 from __future__ import annotations
@@ -65,6 +68,11 @@ def free_port(host: str = HOST) -> int:
         return int(sock.getsockname()[1])
 
 
+def secrets_store(path: Path) -> Path:
+    """Where the values behind a plugin's SECRETS.json symlink live (outside the plugin)."""
+    return path.parent.parent / ".stack" / f"{path.parent.name}-secrets.json"
+
+
 def write_plugin_secrets(
     sandbox_url: str,
     public_url: str,
@@ -73,7 +81,9 @@ def write_plugin_secrets(
 ) -> None:
     """Write the plugin's local variables (uncommitted, read by the runner at load).
 
-    `extra`: the namespace access keys on PostgreSQL (see devtools/postgres.py).
+    `path` becomes a symlink to `secrets_store(path)`: `canvas install` skips symlinks, so a
+    running stack's secrets cannot be uploaded. `extra`: the namespace access keys on
+    PostgreSQL (see devtools/postgres.py).
     """
     values = {
         "TwilioAccountSID": demo_data.ACCOUNT_SID,
@@ -90,7 +100,17 @@ def write_plugin_secrets(
         "AuditStaffIds": demo_data.STAFF.key,
     }
     values.update(extra or {})
-    path.write_text(json.dumps(values, indent=2) + "\n")
+    store = secrets_store(path)
+    store.parent.mkdir(parents=True, exist_ok=True)
+    store.write_text(json.dumps(values, indent=2) + "\n")
+    path.unlink(missing_ok=True)
+    path.symlink_to(store)
+
+
+def remove_plugin_secrets(path: Path) -> None:
+    """Delete the plugin's SECRETS.json and the values behind it (the stack has stopped)."""
+    path.unlink(missing_ok=True)
+    secrets_store(path).unlink(missing_ok=True)
 
 
 @dataclass
@@ -349,6 +369,7 @@ class LocalStack(StartStop):
         if self.postgres is not None:
             self.postgres.stop()
         self.sandbox.stop()
+        remove_plugin_secrets(SECRETS_FILE)
         leftovers = self.listening_ports()
         if leftovers:
             log.error("still listening after stop: %s", leftovers)
