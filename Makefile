@@ -2,10 +2,11 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
 export CANVAS_NO_UPDATE_CHECK := 1
 unexport DATABASE_URL
 
-.PHONY: install browser-deps db-deps lint typecheck validate unit test demo bench clean
+.PHONY: install browser-deps db-deps node-deps frontend frontend-check lint typecheck validate unit test demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
@@ -28,6 +29,27 @@ db-deps:
 	    echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/no-main-cluster.conf && \
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; }
 
+# Node and npm for the frontend (Debian's nodejs and npm with apt-get only when node is missing).
+node-deps:
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; }
+
+# The pinned frontend tools and libraries (package-lock.json), installed without install scripts.
+$(NODE_STAMP): package.json package-lock.json | node-deps
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+# Rebuild the committed bundle (twilio_sms_mms/static/sms_app.js and .css) from frontend/src.
+frontend: $(NODE_STAMP)
+	node frontend/build.mjs
+
+# Biome (lint + format), the JS unit tests, the committed bundle is fresh, its size.
+frontend-check: $(NODE_STAMP) $(STAMP)
+	node_modules/.bin/biome check frontend
+	node --test frontend/test/*.test.js
+	node frontend/build.mjs --check
+	node frontend/size
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -42,7 +64,7 @@ validate: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest -q -m "not runner and not browser"
 
-test: $(STAMP) browser-deps db-deps lint typecheck validate
+test: $(STAMP) browser-deps db-deps lint typecheck validate frontend-check
 	$(PY) -m pytest -q
 
 # `make demo DB=postgres` runs the runner on a throwaway PostgreSQL cluster (default: SQLite).
@@ -53,4 +75,4 @@ bench: $(STAMP) db-deps
 	$(PY) -m devtools.bench
 
 clean:
-	rm -rf $(VENV) .stack .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .stack .pytest_cache .mypy_cache .ruff_cache node_modules
