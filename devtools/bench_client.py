@@ -56,6 +56,11 @@ def public_base_url(secrets_file: Path = SECRETS_FILE) -> str:
     return base
 
 
+def new_client_request_id() -> str:
+    """A fresh idempotency key for POST /sms_send (one per draft, as the UI makes them)."""
+    return secrets.token_hex(16)
+
+
 def new_message_sid() -> str:
     """A fresh, well-formed Twilio message sid (SM + 32 hex digits)."""
     return "SM" + secrets.token_hex(16)
@@ -117,9 +122,14 @@ class PluginDriver:
         text: str,
         media_urls: Sequence[str] = (),
         patient_id: str = "",
+        client_request_id: str = "",
     ) -> ApiResult:
-        """POST /sms_send; the plugin's own status URL is used as the callback."""
+        """POST /sms_send; the plugin's own status URL is used as the callback.
+
+        Every call is a new draft (a fresh `clientRequestId`) unless one is given.
+        """
         payload: dict[str, object] = {
+            "clientRequestId": client_request_id or new_client_request_id(),
             "numberFrom": number_from,
             "numberFromSid": number_from_sid,
             "numberTo": number_to,
@@ -143,9 +153,9 @@ class PluginDriver:
         }
         return self.runner.simple_api("POST", path, "", urlencode(params).encode(), headers)
 
-    def inbound(self, number_from: str, number_to: str, body: str) -> ApiResult:
-        """Twilio's inbound-message webhook for a fresh MessageSid (no media)."""
-        sid = new_message_sid()
+    def inbound(self, number_from: str, number_to: str, body: str, sid: str = "") -> ApiResult:
+        """Twilio's inbound-message webhook (no media) for `sid`, or a fresh MessageSid."""
+        sid = sid or new_message_sid()
         params = [
             ("AccountSid", demo_data.ACCOUNT_SID),
             ("ApiVersion", "2010-04-01"),
@@ -161,8 +171,10 @@ class PluginDriver:
         ]
         return self.webhook(INBOUND_PATH, params)
 
-    def status(self, message: SentMessage, status: str = "sent") -> ApiResult:
-        """Twilio's status callback for a message the plugin sent."""
+    def status(
+        self, message: SentMessage, status: str = "sent", error_code: int | None = None
+    ) -> ApiResult:
+        """Twilio's status callback for a message the plugin sent (ErrorCode when given)."""
         params = [
             ("AccountSid", demo_data.ACCOUNT_SID),
             ("ApiVersion", "2010-04-01"),
@@ -173,6 +185,8 @@ class PluginDriver:
             ("SmsStatus", status),
             ("To", message.number_to),
         ]
+        if error_code is not None:
+            params.append(("ErrorCode", str(error_code)))
         return self.webhook(STATUS_PATH, params)
 
 
