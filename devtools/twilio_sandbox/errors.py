@@ -36,6 +36,11 @@ def method_not_allowed(method: str) -> TwilioError:
     return TwilioError(405, 20004, f"Method not allowed: {method}")
 
 
+def cannot_delete_yet() -> TwilioError:
+    """Return Twilio's 20009: a message still in flight (not final) cannot be deleted."""
+    return TwilioError(409, 20009, "Cannot delete this resource before it is complete")
+
+
 def invalid_parameter(message: str) -> TwilioError:
     """Return a generic 400 for a malformed parameter."""
     return TwilioError(400, 20001, message)

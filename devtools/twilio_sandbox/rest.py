@@ -9,6 +9,7 @@ from devtools.twilio_sandbox.context import SandboxContext
 from devtools.twilio_sandbox.controls import DropConnection
 from devtools.twilio_sandbox.errors import (
     TwilioError,
+    cannot_delete_yet,
     invalid_parameter,
     method_not_allowed,
     not_found,
@@ -30,6 +31,10 @@ PHONE_FIELDS = {
     "StatusCallbackMethod": "status_callback_method",
     "FriendlyName": "friendly_name",
 }
+# Twilio deletes a message only once it is complete; before that it answers 20009.
+DELETABLE_STATUSES = frozenset(
+    {"delivered", "undelivered", "failed", "received", "read", "canceled"}
+)
 
 
 def list_phones(ctx: SandboxContext, request: Request, _: list[str]) -> Reply:
@@ -129,7 +134,12 @@ def get_message(ctx: SandboxContext, request: Request, args: list[str]) -> Reply
 
 
 def delete_message(ctx: SandboxContext, request: Request, args: list[str]) -> Reply:
-    """DELETE Messages/{SM}.json -> 204."""
+    """DELETE Messages/{SM}.json -> 204; 409/20009 while the message is not final."""
+    message = ctx.store.message(args[0])
+    if message is None:
+        raise not_found(request.path)
+    if message.status not in DELETABLE_STATUSES:
+        raise cannot_delete_yet()
     if not ctx.store.delete_message(args[0]):
         raise not_found(request.path)
     return Reply(204, b"", "")

@@ -76,6 +76,13 @@ def inbound(
     return response.json()
 
 
+def wait_for_status(client: SmsClient, sid: str, status: str, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while getattr(client.retrieve_sms(sid).status, "value", None) != status:
+        assert time.monotonic() < deadline, f"{sid} never reached {status}"
+        time.sleep(0.02)
+
+
 def twilio_error(exc: RequestFailed) -> dict:
     import json
 
@@ -270,8 +277,15 @@ def test_seeded_mms_has_three_distinct_images(sms_client: SmsClient) -> None:
     assert len(set(images)) == 3
 
 
-def test_delete_then_retrieve_is_a_twilio_404(sms_client: SmsClient) -> None:
+def test_delete_before_final_is_20009_then_delete_then_retrieve_is_a_twilio_404(
+    sms_client: SmsClient,
+) -> None:
     message = send(sms_client, MARIA)
+    with pytest.raises(RequestFailed) as early:
+        sms_client.delete_sms(message.sid)
+    assert early.value.status_code == 409
+    assert twilio_error(early.value)["code"] == 20009
+    wait_for_status(sms_client, message.sid, "delivered")
     assert sms_client.delete_sms(message.sid) is True
     with pytest.raises(RequestFailed) as failure:
         sms_client.retrieve_sms(message.sid)
