@@ -98,6 +98,7 @@ def write_plugin_secrets(
         "QuickReplies": json.dumps(demo_data.QUICK_REPLIES),
         "CreateTaskOnInbound": "true",
         "AuditStaffIds": demo_data.STAFF.key,
+        "AdminStaffIds": demo_data.STAFF.key,
     }
     values.update(extra or {})
     store = secrets_store(path)
