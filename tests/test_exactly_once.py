@@ -160,7 +160,8 @@ def test_keys_are_per_staff_member(account: FakeTwilioHttp, maria: Patient) -> N
 def test_a_missing_or_malformed_key_is_400(
     account: FakeTwilioHttp, maria: Patient, key: object
 ) -> None:
-    payload = MAIN | {"numberTo": NUMBER, "text": TEXT, "patientId": str(maria.id)}
+    payload: dict[str, object] = {**MAIN, "numberTo": NUMBER, "text": TEXT}
+    payload["patientId"] = str(maria.id)
     if key is not None:
         payload["clientRequestId"] = key
 

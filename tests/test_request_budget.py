@@ -12,9 +12,11 @@ to numbers on nobody's chart, and faults are cleared before and after.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from uuid import uuid4
 
 import pytest
 
@@ -63,15 +65,41 @@ class Budget:
         result = call()
         return result, self.admin.stats()
 
-    def send_from_line(self, media: bool = False) -> ApiResult:
-        """Send from the module's own line to a number on nobody's chart."""
-        return self.plugin.send(
+    def send_from_line(
+        self, media: bool = False, text: str = "Budget test: see you Tuesday."
+    ) -> ApiResult:
+        """Send from the module's own line to a number on nobody's chart (confirmed)."""
+        return confirmed_send(
+            self.plugin,
             BUDGET_LINE,
             self.line_sid,
             fresh_texter_number(),
-            "Budget test: see you Tuesday.",
+            text,
             [self.asset_url] if media else [],
         )
+
+
+def confirmed_send(
+    plugin: PluginDriver,
+    number_from: str,
+    number_from_sid: str,
+    number_to: str,
+    text: str,
+    media_urls: list[str] | None = None,
+) -> ApiResult:
+    """POST /sms_send to a number on no chart, the clinician having confirmed (a new draft)."""
+    payload: dict[str, object] = {
+        "clientRequestId": uuid4().hex,
+        "numberFrom": number_from,
+        "numberFromSid": number_from_sid,
+        "numberTo": number_to,
+        "callbackUrl": "",
+        "text": text,
+        "confirmNoConsent": True,
+    }
+    if media_urls:
+        payload["mediaUrl"] = media_urls
+    return plugin.post_json("/sms_send", payload)
 
 
 def line_sid(stack: LocalStack, number: str) -> str:
@@ -140,7 +168,9 @@ def test_send_after_the_phone_list_costs_one_request(budget: Budget) -> None:
     sids = phone_sids(budget.plugin.phone_list())
 
     result, made = budget.count(
-        lambda: budget.plugin.send(MAIN_LINE, sids[MAIN_LINE], fresh_texter_number(), "Budget")
+        lambda: confirmed_send(
+            budget.plugin, MAIN_LINE, sids[MAIN_LINE], fresh_texter_number(), "Budget"
+        )
     )
 
     assert result.status == 201, result.body
@@ -291,3 +321,42 @@ def test_unmatched_and_audit_cost_nothing(budget: Budget) -> None:
     assert unmatched.status == 200 and audit.status == 200, (unmatched.body, audit.body)
     assert json.loads(audit.body)["entries"][0]["action"] == "send"
     assert unmatched_made == {} and audit_made == {}
+
+
+def test_patient_thread_with_an_unknown_send_costs_one_lookup(
+    budget: Budget, local_stack: LocalStack
+) -> None:
+    """Only an unknown send costs a request when the thread opens: one lookup, then none."""
+    patient = demo_data.MARIA
+    text = f"Budget test: unknown {uuid4().hex[:8]}"
+    budget.admin.http.post(
+        f"{local_stack.sandbox_url}/_sandbox/faults", json={"dropAfterAccept": 1}, timeout=5
+    ).raise_for_status()
+    sids = phone_sids(budget.plugin.phone_list())
+    payload = {
+        "clientRequestId": uuid4().hex,
+        "numberFrom": MAIN_LINE,
+        "numberFromSid": sids[MAIN_LINE],
+        "numberTo": patient.phones[0].value,
+        "callbackUrl": "",
+        "text": text,
+        "patientId": patient.key,
+    }
+    sent = budget.plugin.post_json("/sms_send", payload)
+    assert sent.status == 202, sent.body
+
+    key = payload["clientRequestId"]
+    deadline = time.monotonic() + 20
+    while True:
+        opened, made = budget.count(lambda: budget.plugin.get(f"/patients/{patient.key}/thread"))
+        [mine] = [m for m in opened.json()["messages"] if m["clientRequestId"] == key]
+        if mine["status"] != "unknown":
+            # Resolved by this open's one lookup, or earlier by the stand-in's status callback.
+            assert made in ({MESSAGES_LIST: 1}, {}), made
+            break
+        assert made == {MESSAGES_LIST: 1}, made  # still unknown: one lookup per open
+        assert time.monotonic() < deadline, "the unknown send was never resolved"
+        time.sleep(0.3)
+
+    _, again = budget.count(lambda: budget.plugin.get(f"/patients/{patient.key}/thread"))
+    assert again == {}

@@ -288,7 +288,7 @@ class SmsManip(SimpleAPI):
         try:
             result = build()
             if isinstance(result, messaging.SendAnswer):
-                result, status = (result.body, result.effects), result.status
+                status, result = result.status, (result.body, result.effects)
             body, effects = result if isinstance(result, tuple) else (result, [])
             return [JSONResponse(body, status_code=status), *effects]
         except ApiError as error:
