@@ -6,7 +6,6 @@ so the handlers only map HTTP to one call.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from http import HTTPStatus
@@ -24,6 +23,8 @@ from twilio_sms_mms.services.twilio_service import SendOutcomeUnknown
 from twilio_sms_mms.services.webhooks import twiml_reply
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from canvas_sdk.clients.twilio.structures import Message
     from canvas_sdk.effects import Effect
 
@@ -33,14 +34,14 @@ if TYPE_CHECKING:
     from twilio_sms_mms.services.validation import SendRequest
     from twilio_sms_mms.services.webhooks import InboundMessage, StatusUpdate
 
+    TwilioFactory = Callable[[], TwilioService]
+
 OPT_OUT_CODE = 21610
 # How long Twilio may take to list a send before an `unknown` one is called not sent.
 UNKNOWN_GRACE = timedelta(minutes=2)
 # Clock difference tolerated between the plugin and Twilio when matching an unknown send.
 CLOCK_SKEW = timedelta(minutes=1)
 NOT_SENT_NOTICE = "The message was not sent: Twilio never received it. You can send it again."
-
-TwilioFactory = Callable[[], "TwilioService"]
 
 
 @dataclass(frozen=True)

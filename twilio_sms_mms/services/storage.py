@@ -8,7 +8,6 @@ conditional updates: nothing here checks a row and then inserts it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -29,6 +28,7 @@ from twilio_sms_mms.models.records import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
 
     from twilio_sms_mms.services.webhooks import InboundMessage, StatusUpdate
