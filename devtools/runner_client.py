@@ -201,11 +201,15 @@ class RunnerClient:
         context["body"] = base64.b64encode(body).decode()
         return _response_of(self.send(EventType.SIMPLE_API_REQUEST, context))
 
-    def open_app(self, patient_id: str) -> AppLaunch:
-        """Open the chart app for a patient; raises RunnerError if it launches nothing."""
-        effects = self.send(
-            EventType.APPLICATION__ON_OPEN, {"patient": {"id": patient_id}}, target=APP_TARGET
-        )
+    def open_app(self, patient_id: str, staff_id: str = "") -> AppLaunch:
+        """Open the chart app for a patient; raises RunnerError if it launches nothing.
+
+        With `staff_id` the event's context names the staff member who opened it (`staff.id`).
+        """
+        context: dict[str, Any] = {"patient": {"id": patient_id}}
+        if staff_id:
+            context["staff"] = {"id": staff_id}
+        effects = self.send(EventType.APPLICATION__ON_OPEN, context, target=APP_TARGET)
         launch = next((e for e in effects if e.type == "LAUNCH_MODAL"), None)
         if launch is None:
             raise RunnerError(f"on_open returned no LaunchModalEffect ({len(effects)} effects)")

@@ -34,10 +34,30 @@ const COMMON = {
   target: ["chrome109", "firefox115", "safari16"],
 };
 
+/**
+ * Drops the indentation after each newline of the sources: minifying keeps template literals as
+ * written, and in html`` templates indentation after a newline is never content (htm trims
+ * whitespace that holds a newline).
+ */
+const dropIndentation = {
+  name: "drop-indentation",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]frontend[\\/]src[\\/].*\.js$/ }, async ({ path }) => ({
+      contents: (await readFile(path, "utf8")).replace(/\n[ \t]+/g, "\n"),
+      loader: "js",
+    }));
+  },
+};
+
 /** The bundle as {script, stylesheet} strings. */
 export async function buildBundle() {
   const [script, stylesheet] = await Promise.all([
-    esbuild.build({ ...COMMON, entryPoints: [join(ROOT, "frontend/src/app.js")], format: "iife" }),
+    esbuild.build({
+      ...COMMON,
+      entryPoints: [join(ROOT, "frontend/src/app.js")],
+      format: "iife",
+      plugins: [dropIndentation],
+    }),
     esbuild.build({ ...COMMON, entryPoints: [join(ROOT, "frontend/src/styles.css")] }),
   ]);
   return { script: script.outputFiles[0].text, stylesheet: stylesheet.outputFiles[0].text };

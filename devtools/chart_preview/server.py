@@ -111,7 +111,7 @@ async def index(request: web.Request) -> web.StreamResponse:
 async def _open_app(request: web.Request, patient_key: str) -> tuple[AppLaunch | None, str]:
     """Open the app for the chart: (the launch, "") or (None, why it did not open)."""
     try:
-        launch = await _blocking(request.app[RUNNER].open_app, patient_key)
+        launch = await _blocking(request.app[RUNNER].open_app, patient_key, demo_data.STAFF.key)
     except (RunnerError, grpc.RpcError) as exc:
         error = exc.__class__.__name__ if isinstance(exc, grpc.RpcError) else str(exc)
         log.warning("app did not open: %s", error)

@@ -18,3 +18,15 @@ export function delegate(handlers) {
     if (handler) handler(element, event);
   };
 }
+
+/** `make(actions)` once per actions object: a view's listeners are made once, not per render. */
+export function perActions(make) {
+  const made = new WeakMap();
+  return (actions) => {
+    if (!made.has(actions)) made.set(actions, make(actions));
+    return made.get(actions);
+  };
+}
+
+/** A ref that focuses its element when the element is first drawn. */
+export const focusOnMount = (node) => node?.focus();

@@ -3,32 +3,30 @@
  * opt-out badges, or another number), quick replies, the message with its segment counter,
  * media URLs, the status callback (administrators), Send, and what became of the send.
  */
-import { useMemo } from "preact/hooks";
 import { OTHER } from "../draft.js";
 import { describeChar, plural } from "../format.js";
-import { delegate, html } from "../html.js";
+import { delegate, html, perActions } from "../html.js";
 import { Phone, StatusBadge } from "./common.js";
+
+const composerHandlers = perActions((actions) => ({
+  click: delegate({ "quick-reply": (element) => actions.applyQuickReply(Number(element.dataset.index)) }),
+  input: delegate({ edit: (element) => actions.editDraft(element.name, element.value) }),
+  change: delegate({
+    "choose-sender": (element) => actions.editDraft("fromSid", element.value),
+    "choose-recipient": (element) => actions.chooseRecipient(element.value),
+  }),
+  submit: delegate({
+    send: (_element, event) => {
+      event.preventDefault();
+      actions.send();
+    },
+  }),
+  blur: delegate({ edit: (element) => element.name === "toText" && actions.normaliseRecipient() }),
+}));
 
 export function ComposerView({ state, actions, fmt, draft, rules }) {
   const { composer, config, thread } = state;
-  const handlers = useMemo(
-    () => ({
-      click: delegate({ "quick-reply": (element) => actions.applyQuickReply(Number(element.dataset.index)) }),
-      input: delegate({ edit: (element) => actions.editDraft(element.name, element.value) }),
-      change: delegate({
-        "choose-sender": (element) => actions.editDraft("fromSid", element.value),
-        "choose-recipient": (element) => actions.chooseRecipient(element.value),
-      }),
-      submit: delegate({
-        send: (_element, event) => {
-          event.preventDefault();
-          actions.send();
-        },
-      }),
-      blur: delegate({ edit: (element) => element.name === "toText" && actions.normaliseRecipient() }),
-    }),
-    [actions],
-  );
+  const handlers = composerHandlers(actions);
   const phonesFailed = state.phones.status === "error";
   const picker = Boolean(config.patientId);
   const showOther = !picker || composer.choice === OTHER;

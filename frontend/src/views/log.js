@@ -3,31 +3,29 @@
  * detail with its media and (for administrators, final statuses only) delete, and the texts
  * from numbers on no chart.
  */
-import { useEffect, useMemo, useRef } from "preact/hooks";
 import { fullTime, plural } from "../format.js";
-import { delegate, html } from "../html.js";
+import { delegate, focusOnMount, html, perActions } from "../html.js";
 import { logMessages, logTime } from "../store.js";
 import { MediaList, Phone, StatusBadge, Time } from "./common.js";
 
+const logHandlers = perActions((actions) => ({
+  click: delegate({
+    "open-message": (element) => actions.openMessage(element.dataset.sid),
+    "close-detail": () => actions.closeDetail(true),
+    "load-more": () => actions.loadLog(true),
+    "show-unmatched": () => actions.showUnmatched(),
+    "hide-unmatched": () => actions.hideUnmatched(),
+    "delete-message": (element) => actions.deleteMessage(element.dataset.sid),
+  }),
+  change: delegate({
+    "log-number": (element) => actions.chooseLog({ number: element.value }),
+    "log-direction": (element) => actions.chooseLog({ direction: element.value }),
+  }),
+}));
+
 export function LogView({ state, actions, fmt, rules }) {
   const { log } = state;
-  const handlers = useMemo(
-    () => ({
-      click: delegate({
-        "open-message": (element) => actions.openMessage(element.dataset.sid),
-        "close-detail": () => actions.closeDetail(true),
-        "load-more": () => actions.loadLog(true),
-        "show-unmatched": () => actions.showUnmatched(),
-        "hide-unmatched": () => actions.hideUnmatched(),
-        "delete-message": (element) => actions.deleteMessage(element.dataset.sid),
-      }),
-      change: delegate({
-        "log-number": (element) => actions.chooseLog({ number: element.value }),
-        "log-direction": (element) => actions.chooseLog({ direction: element.value }),
-      }),
-    }),
-    [actions],
-  );
+  const handlers = logHandlers(actions);
   const phones = state.phones.list;
   const unavailable = state.phones.status === "error";
   return html`<div class="log-view" onClick=${handlers.click} onChange=${handlers.change}>
@@ -85,11 +83,7 @@ function LogItem({ message, direction, state, fmt }) {
 
 function Detail({ state, fmt, rules, isOwnUrl }) {
   const detail = state.log.detail;
-  const back = useRef(null);
-  useEffect(() => {
-    if (back.current) back.current.focus();
-  }, [detail.sid]);
-  const backButton = html`<button ref=${back} type="button" class="button link" data-action="close-detail" data-testid="detail-back">← Back to messages</button>`;
+  const backButton = html`<button ref=${focusOnMount} type="button" class="button link" data-action="close-detail" data-testid="detail-back">← Back to messages</button>`;
   if (detail.status !== "ready") {
     return html`<div class="detail" data-testid="message-detail">
       ${backButton}
@@ -138,10 +132,6 @@ function Detail({ state, fmt, rules, isOwnUrl }) {
 
 function Unmatched({ state, fmt }) {
   const unmatched = state.log.unmatched;
-  const back = useRef(null);
-  useEffect(() => {
-    if (back.current) back.current.focus();
-  }, []);
   let kind = "state loading";
   let text = "Loading unmatched texts…";
   if (unmatched.status === "error") {
@@ -152,7 +142,7 @@ function Unmatched({ state, fmt }) {
     text = unmatched.messages.length ? plural(unmatched.messages.length, "text") : "No texts from unknown numbers.";
   }
   return html`<div data-testid="unmatched-view">
-    <button ref=${back} type="button" class="button link" data-action="hide-unmatched" data-testid="unmatched-back">← Back to messages</button>
+    <button ref=${focusOnMount} type="button" class="button link" data-action="hide-unmatched" data-testid="unmatched-back">← Back to messages</button>
     <p class="hint">Texts from numbers that are on no patient's chart.</p>
     <p class=${kind} role="status" data-testid="unmatched-state">${text}</p>
     <ul class="messages" data-testid="unmatched-list">

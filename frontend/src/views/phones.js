@@ -2,9 +2,8 @@
  * The Phones tab: one card per number of the Twilio account (capabilities, status, webhooks);
  * administrators also get the form that sets its inbound webhook.
  */
-import { useMemo } from "preact/hooks";
 import { plural } from "../format.js";
-import { delegate, html } from "../html.js";
+import { delegate, html, perActions } from "../html.js";
 
 const CAPABILITIES = [
   ["sms", "SMS"],
@@ -13,28 +12,27 @@ const CAPABILITIES = [
   ["fax", "Fax"],
 ];
 
+const phoneHandlers = perActions((actions) => ({
+  click: delegate({
+    "refresh-phones": () => actions.loadPhones(true),
+    "use-plugin-inbound": (element) => actions.pointAtPlugin(element.dataset.sid),
+  }),
+  input: delegate({
+    "webhook-url": (element) => actions.editWebhook(element.dataset.sid, { url: element.value }),
+  }),
+  change: delegate({
+    "webhook-method": (element) => actions.editWebhook(element.dataset.sid, { method: element.value }),
+  }),
+  submit: delegate({
+    "save-webhook": (element, event) => {
+      event.preventDefault();
+      actions.saveWebhook(element.dataset.sid);
+    },
+  }),
+}));
+
 export function PhonesView({ state, actions, fmt }) {
-  const handlers = useMemo(
-    () => ({
-      click: delegate({
-        "refresh-phones": () => actions.loadPhones(true),
-        "use-plugin-inbound": (element) => actions.pointAtPlugin(element.dataset.sid),
-      }),
-      input: delegate({
-        "webhook-url": (element) => actions.editWebhook(element.dataset.sid, { url: element.value }),
-      }),
-      change: delegate({
-        "webhook-method": (element) => actions.editWebhook(element.dataset.sid, { method: element.value }),
-      }),
-      submit: delegate({
-        "save-webhook": (element, event) => {
-          event.preventDefault();
-          actions.saveWebhook(element.dataset.sid);
-        },
-      }),
-    }),
-    [actions],
-  );
+  const handlers = phoneHandlers(actions);
   const { phones } = state;
   let stateKind = "state";
   let stateText = "";

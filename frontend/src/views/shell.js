@@ -2,8 +2,8 @@
  * The page around the views: the banners, the three tabs (arrow keys move between them), the
  * panels, and the in-page dialogs (delete confirmation, consent question).
  */
-import { useEffect, useMemo, useRef } from "preact/hooks";
-import { delegate, html } from "../html.js";
+import { Component, createRef } from "preact";
+import { delegate, html, perActions } from "../html.js";
 import { ComposerView } from "./composer.js";
 import { LogView } from "./log.js";
 import { PhonesView } from "./phones.js";
@@ -15,26 +15,25 @@ const TABS = [
   ["phones", "Phones"],
 ];
 
+const shellHandlers = perActions((actions) => ({
+  click: delegate({ tab: (element) => actions.selectTab(element.dataset.tab) }),
+  keydown: delegate({
+    tab: (element, event) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (!step) return;
+      event.preventDefault();
+      const index = TABS.findIndex(([name]) => name === element.dataset.tab);
+      const next = TABS[(index + step + TABS.length) % TABS.length][0];
+      actions.selectTab(next);
+      const tab = event.currentTarget.querySelector(`#tab-${next}`);
+      if (tab) tab.focus();
+    },
+  }),
+}));
+
 export function Shell(props) {
   const { state, actions } = props;
-  const handlers = useMemo(
-    () => ({
-      click: delegate({ tab: (element) => actions.selectTab(element.dataset.tab) }),
-      keydown: delegate({
-        tab: (element, event) => {
-          const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
-          if (!step) return;
-          event.preventDefault();
-          const index = TABS.findIndex(([name]) => name === element.dataset.tab);
-          const next = TABS[(index + step + TABS.length) % TABS.length][0];
-          actions.selectTab(next);
-          const tab = event.currentTarget.querySelector(`#tab-${next}`);
-          if (tab) tab.focus();
-        },
-      }),
-    }),
-    [actions],
-  );
+  const handlers = shellHandlers(actions);
   const unseen = state.thread.unseen;
   return html`<div class="shell">
     <div class="banner" role="alert" data-testid="banner" hidden=${state.banner.length === 0}>
@@ -80,16 +79,16 @@ function Panel({ name, state, children }) {
   </section>`;
 }
 
+const dialogHandlers = perActions((actions) =>
+  delegate({
+    "dialog-cancel": () => actions.closeDialog(false),
+    "dialog-ok": () => actions.closeDialog(true),
+  }),
+);
+
 /** Both dialogs; `state.dialog` says which is open ({kind: "confirm" | "consent", text}). */
 function Dialogs({ state, actions }) {
-  const onClick = useMemo(
-    () =>
-      delegate({
-        "dialog-cancel": () => actions.closeDialog(false),
-        "dialog-ok": () => actions.closeDialog(true),
-      }),
-    [actions],
-  );
+  const onClick = dialogHandlers(actions);
   const dialog = state.dialog;
   return html`<div onClick=${onClick}>
     <${Dialog} kind="confirm" open=${dialog && dialog.kind === "confirm"} actions=${actions} okLabel="Delete" okClass="button danger" okTestid="confirm-delete">
@@ -101,28 +100,41 @@ function Dialogs({ state, actions }) {
   </div>`;
 }
 
-function Dialog({ kind, open, actions, okLabel, okClass, okTestid, children }) {
-  const node = useRef(null);
-  const cancel = useRef(null);
-  useEffect(() => {
-    const element = node.current;
+/** A modal <dialog> shown while `open`; Escape (the dialog's own close) counts as Cancel. */
+class Dialog extends Component {
+  node = createRef();
+  cancel = createRef();
+
+  componentDidMount() {
+    this.sync();
+  }
+
+  componentDidUpdate() {
+    this.sync();
+  }
+
+  sync() {
+    const element = this.node.current;
     if (!element) return;
-    if (open && !element.open) {
+    if (this.props.open && !element.open) {
       element.showModal();
-      if (cancel.current) cancel.current.focus();
-    } else if (!open && element.open) {
+      this.cancel.current?.focus();
+    } else if (!this.props.open && element.open) {
       element.close();
     }
-  }, [open]);
-  // Escape closes a modal dialog without a click: that is a Cancel.
-  const onClose = () => {
-    if (open) actions.closeDialog(false);
+  }
+
+  onClose = () => {
+    if (this.props.open) this.props.actions.closeDialog(false);
   };
-  return html`<dialog ref=${node} id=${`${kind}-dialog`} class="confirm" aria-labelledby=${`${kind}-text`} data-testid=${`${kind}-dialog`} onClose=${onClose}>
-    ${children}
-    <div class="actions">
-      <button ref=${cancel} type="button" class="button secondary" data-action="dialog-cancel" data-testid=${`${kind}-cancel`}>Cancel</button>
-      <button type="button" class=${okClass} data-action="dialog-ok" data-testid=${okTestid}>${okLabel}</button>
-    </div>
-  </dialog>`;
+
+  render({ kind, okLabel, okClass, okTestid, children }) {
+    return html`<dialog ref=${this.node} id=${`${kind}-dialog`} class="confirm" aria-labelledby=${`${kind}-text`} data-testid=${`${kind}-dialog`} onClose=${this.onClose}>
+      ${children}
+      <div class="actions">
+        <button ref=${this.cancel} type="button" class="button secondary" data-action="dialog-cancel" data-testid=${`${kind}-cancel`}>Cancel</button>
+        <button type="button" class=${okClass} data-action="dialog-ok" data-testid=${okTestid}>${okLabel}</button>
+      </div>
+    </dialog>`;
+  }
 }

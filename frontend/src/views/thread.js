@@ -2,72 +2,87 @@
  * The patient's conversation (Send tab, above the composer): bubbles oldest first, the New
  * divider, delivery status, deleted and may-have-been-sent messages, live state.
  */
-import { useLayoutEffect, useMemo, useRef } from "preact/hooks";
-import { delegate, html } from "../html.js";
+import { Component, createRef } from "preact";
+import { delegate, html, perActions } from "../html.js";
 import { messageKey } from "../store.js";
 import { MediaList, Phone, StatusBadge, Time } from "./common.js";
 
 const NEAR_BOTTOM_PX = 60;
 
-export function ThreadView({ state, actions, fmt, rules }) {
-  const { thread, config } = state;
-  const box = useRef(null);
-  const nearBottom = useRef(true);
-  const lastKey = useRef(null);
-  const onClick = useMemo(
-    () =>
-      delegate({
-        "retry-thread": () => actions.loadThread(),
-        "delete-message": (element) => actions.deleteMessage(element.dataset.sid),
-      }),
-    [actions],
-  );
-  const shown = state.tab === "send";
-  const messages = thread.messages;
-  const newest = messages.length ? messageKey(messages[messages.length - 1]) : null;
+const threadHandlers = perActions((actions) =>
+  delegate({
+    "retry-thread": () => actions.loadThread(),
+    "delete-message": (element) => actions.deleteMessage(element.dataset.sid),
+  }),
+);
 
-  // Keep the newest text in view: on the first load, when the tab shows, and when a text
-  // arrives while the clinician is at the bottom.
-  useLayoutEffect(() => {
-    const node = box.current;
-    if (!node || !shown) return;
-    if (newest !== lastKey.current || nearBottom.current) node.scrollTop = node.scrollHeight;
-    lastKey.current = newest;
-  }, [newest, shown, messages.length]);
+/**
+ * Keeps the newest text in view: on the first load, when the tab shows, and when a text
+ * arrives while the clinician is at the bottom of the conversation.
+ */
+export class ThreadView extends Component {
+  box = createRef();
+  nearBottom = true;
+  drawnNewest = null;
 
-  const onScroll = (event) => {
+  onScroll = (event) => {
     const node = event.currentTarget;
-    nearBottom.current = node.scrollHeight - node.scrollTop - node.clientHeight < NEAR_BOTTOM_PX;
+    this.nearBottom = node.scrollHeight - node.scrollTop - node.clientHeight < NEAR_BOTTOM_PX;
   };
 
-  if (!config.patientId) return null;
-  const firstName = thread.patient?.firstName || "the patient";
-  const fresh = new Set(thread.fresh);
-  const firstFresh = messages.find((message) => fresh.has(messageKey(message)));
-  return html`<div class="thread-view" onClick=${onClick}>
-    <div class="thread-head">
-      <h2 id="thread-title" data-testid="thread-title">Conversation</h2>
-      <${LiveState} live=${thread.live} />
-    </div>
-    <div ref=${box} onScroll=${onScroll} class="thread" role="log" aria-labelledby="thread-title" tabindex="0" data-testid="thread">
-      <${ThreadState} thread=${thread} firstName=${firstName} />
-      <ol class="thread-list" data-testid="thread-list">
-        ${messages.map((message) => [
-          message === firstFresh &&
-            html`<li key="new-divider" class="new-divider" role="separator" data-testid="thread-new-divider"><span>New</span></li>`,
-          html`<${Bubble}
-            key=${messageKey(message)}
-            message=${message}
-            state=${state}
-            fmt=${fmt}
-            rules=${rules}
-            isOwnUrl=${actions.isOwnUrl}
-          />`,
-        ])}
-      </ol>
-    </div>
-  </div>`;
+  componentDidMount() {
+    this.keepNewestInView(null);
+  }
+
+  componentDidUpdate(previous) {
+    this.keepNewestInView(previous.state);
+  }
+
+  keepNewestInView(before) {
+    const { state } = this.props;
+    const node = this.box.current;
+    if (!node || state.tab !== "send") return;
+    const newest = newestKey(state.thread.messages);
+    const tabShown = !before || before.tab !== "send";
+    if (tabShown || newest !== this.drawnNewest || this.nearBottom) node.scrollTop = node.scrollHeight;
+    this.drawnNewest = newest;
+  }
+
+  render({ state, actions, fmt, rules }) {
+    const { thread, config } = state;
+    const messages = thread.messages;
+    if (!config.patientId) return null;
+    const firstName = thread.patient?.firstName || "the patient";
+    const fresh = new Set(thread.fresh);
+    const firstFresh = messages.find((message) => fresh.has(messageKey(message)));
+    return html`<div class="thread-view" onClick=${threadHandlers(actions)}>
+      <div class="thread-head">
+        <h2 id="thread-title" data-testid="thread-title">Conversation</h2>
+        <${LiveState} live=${thread.live} />
+      </div>
+      <div ref=${this.box} onScroll=${this.onScroll} class="thread" role="log" aria-labelledby="thread-title" tabindex="0" data-testid="thread">
+        <${ThreadState} thread=${thread} firstName=${firstName} />
+        ${thread.notice && html`<p class="error-box thread-notice" role="alert" data-testid="thread-notice">${thread.notice}</p>`}
+        <ol class="thread-list" data-testid="thread-list">
+          ${messages.map((message) => [
+            message === firstFresh &&
+              html`<li key="new-divider" class="new-divider" role="separator" data-testid="thread-new-divider"><span>New</span></li>`,
+            html`<${Bubble}
+              key=${messageKey(message)}
+              message=${message}
+              state=${state}
+              fmt=${fmt}
+              rules=${rules}
+              isOwnUrl=${actions.isOwnUrl}
+            />`,
+          ])}
+        </ol>
+      </div>
+    </div>`;
+  }
 }
+
+const newestKey = (messages) => (messages.length ? messageKey(messages[messages.length - 1]) : null);
 
 function LiveState({ live }) {
   const title =
