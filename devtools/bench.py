@@ -10,7 +10,12 @@ Round trips come from the known call structure (a parallel `Http.batch_requests`
 and are cross-checked by the clock: every action also runs with no injected delay, and
 (median with delay - median without) / delay must come out near the round trips.
 
+It also fires the webhook burst (devtools/bench_burst.py: 300 status callbacks with 10% replays
+and 50 inbound texts, 20 concurrent) on PostgreSQL and on SQLite, each on a fresh stack, and
+exits 1 if anything was lost, duplicated or regressed.
+
     .venv/bin/python -m devtools.bench [--delay-ms 60] [--runs 20] [--messages 10000]
+    .venv/bin/python -m devtools.bench --burst-only      # just the burst, printed
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from devtools import demo_data
+from devtools.bench_burst import BurstResult, burst_table, run_burst
 from devtools.bench_client import (
     BenchError,
     PluginDriver,
@@ -345,6 +351,34 @@ def verdicts(results: Sequence[ActionResult], actions: Sequence[Action]) -> list
     return lines
 
 
+def burst_section(bursts: Sequence[BurstResult]) -> list[str]:
+    """The webhook burst on each database (empty when it did not run)."""
+    if not bursts:
+        return []
+    return [
+        "## Webhook burst on each database",
+        "",
+        *burst_table(bursts),
+        "",
+        "- 90 texts sent first; then 300 signed status callbacks (sending, sent, and delivered or "
+        "undelivered with error 30003 for each, plus 30 replays of random ones) and 50 inbound "
+        "texts (half from a patient, half from unknown numbers), shuffled, posted by 20 "
+        "concurrent clients through the runner's gRPC with both SimpleAPI passes; no injected "
+        "Twilio delay (webhooks make no Twilio call). Latency is per webhook, both passes, "
+        "including the wait for a free runner worker.",
+        "- **lost**: a text not at its most advanced status (or without its error code), or an "
+        "inbound text not stored. **duplicated**: a sid stored or linked twice, or an inbound "
+        "text announced twice. **regressed**: a stored status below one the plugin already "
+        "announced. All three are read from the runner's own database (the SQLite file, or "
+        "the PostgreSQL cluster) after the burst; they must be 0.",
+        "- PostgreSQL: a throwaway cluster (Debian PostgreSQL, fsync off), the Canvas schema from "
+        "the SDK's models, the plugin's namespace installed as an instance's schema manager does, "
+        "the runner on the SDK's role with PLUGIN_RUNNER_MAX_WORKERS workers "
+        "(devtools/postgres.py).",
+        "",
+    ]
+
+
 def render_report(
     args: argparse.Namespace,
     machine: Machine,
@@ -353,6 +387,7 @@ def render_report(
     history: Sequence[HistoryPoint],
     started: datetime,
     duration_s: float,
+    bursts: Sequence[BurstResult] = (),
 ) -> str:
     """docs/benchmark.md."""
     notes = [f"- **{a.label}**: {a.note}." for a in actions]
@@ -392,6 +427,7 @@ def render_report(
         "",
         *history_table(history),
         "",
+        *burst_section(bursts),
         "## Targets",
         "",
         *verdicts(results, actions),
@@ -414,22 +450,55 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=DEFAULT_MESSAGES)
     parser.add_argument("--output", type=Path, default=RESULTS_FILE)
     parser.add_argument("--skip-history", action="store_true", help="skip the 100/1k/10k sweep")
+    parser.add_argument(
+        "--burst-only", action="store_true", help="only the webhook burst, on both databases"
+    )
     args = parser.parse_args(argv)
     if args.runs < 1 or args.delay_ms < 0 or args.messages < 200:
         parser.error("--runs >= 1, --delay-ms >= 0 and --messages >= 200 please")
     return args
 
 
-def start_stack(delay_ms: int) -> LocalStack:
+def start_stack(delay_ms: int, db: str = "sqlite") -> LocalStack:
     """A started stack; waits (never kills) while another local stack holds the machine's lock."""
     stack = LocalStack(
         delay_ms=delay_ms,
         status_step_ms=STATUS_STEP_MS,
         state_dir=STATE_DIR,
         lock_wait_seconds=LOCK_WAIT_SECONDS,
+        db=db,
     )
     stack.start()
     return stack
+
+
+def burst_on(stack: LocalStack) -> BurstResult:
+    """The webhook burst on a started stack's database."""
+    admin = SandboxAdmin(stack.sandbox_url)
+    try:
+        plugin = PluginDriver(stack.runner, demo_data.AUTH_TOKEN, public_base_url())
+        result = run_burst(stack, plugin, admin, log=log.info)
+    finally:
+        admin.close()
+    log.info(
+        "burst on %s: %.0f webhooks/s, p95 %.1f ms, lost %d, duplicated %d, regressed %d",
+        result.database,
+        result.per_second,
+        result.latency.p95,
+        result.lost,
+        result.duplicated,
+        result.regressed,
+    )
+    return result
+
+
+def postgres_burst(delay_ms: int) -> BurstResult:
+    """The burst on its own PostgreSQL stack (one stack per machine: stopped before the next)."""
+    stack = start_stack(delay_ms, db="postgres")
+    try:
+        return burst_on(stack)
+    finally:
+        stack.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -437,8 +506,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started, clock = datetime.now(UTC), time.monotonic()
     machine = Machine.current()
+    bursts = [postgres_burst(args.delay_ms)]
     stack = start_stack(args.delay_ms)
     try:
+        if args.burst_only:
+            bursts.append(burst_on(stack))
+            print("\n".join(burst_table(bursts)))
+            return 0 if all(b.clean for b in bursts) else 1
         bench = Bench(stack, args.delay_ms, args.runs)
         try:
             history = [] if args.skip_history else bench.history_sweep(HISTORY_SIZES)
@@ -450,15 +524,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             results = bench.run_actions(actions)
         finally:
             bench.close()
+        bursts.append(burst_on(stack))  # last: its 90 sends would grow the thread timed above
     finally:
         stack.stop()
     duration = time.monotonic() - clock
-    report = render_report(args, machine, actions, results, history, started, duration)
+    report = render_report(args, machine, actions, results, history, started, duration, bursts)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report)
     print()
     print(report)
     print(f"(written to {args.output})")
+    if not all(b.clean for b in bursts):
+        print("the webhook burst lost, duplicated or regressed something", file=sys.stderr)
+        return 1
     return 0
 
 
