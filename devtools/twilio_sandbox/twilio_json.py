@@ -45,10 +45,8 @@ def phone_json(account_sid: str, phone: PhoneNumber) -> dict:
         "status": "in-use",
         "status_callback": phone.status_callback,
         "status_callback_method": phone.status_callback_method,
-        "subresource_uris": {
-            "assigned_add_ons": f"{base}/IncomingPhoneNumbers/{phone.sid}/AssignedAddOns.json"
-        },
         "trunk_sid": None,
+        "type": "local",
         "uri": f"{base}/IncomingPhoneNumbers/{phone.sid}.json",
         "voice_application_sid": "",
         "voice_caller_id_lookup": False,
