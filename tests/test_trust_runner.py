@@ -87,7 +87,7 @@ class Trust:
         """Put a contact point on another patient's chart."""
         self.execute(
             f"UPDATE {CONTACT_POINTS} SET patient_id = "
-            f"(SELECT dbid FROM {PATIENTS} WHERE id = ?) WHERE value = ?",
+            f"(SELECT dbid FROM {PATIENTS} WHERE key = ?) WHERE value = ?",
             patient_key,
             number,
         )
