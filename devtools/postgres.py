@@ -110,11 +110,13 @@ class ServerProcess:
     stop_timeout: float = 10.0
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
-    def dsn(self, dbname: str = DATABASE) -> str:
-        """libpq connection string of the admin role."""
+    def dsn(
+        self, dbname: str = DATABASE, user: str = ADMIN_ROLE, password: str = ADMIN_PASSWORD
+    ) -> str:
+        """libpq connection string (the admin role unless told)."""
         return (
-            f"host={HOST} port={self.port} dbname={dbname} user={ADMIN_ROLE} "
-            f"password={ADMIN_PASSWORD} connect_timeout=2"
+            f"host={HOST} port={self.port} dbname={dbname} user={user} "
+            f"password={password} connect_timeout=2"
         )
 
     def start(self) -> None:
@@ -213,6 +215,11 @@ class PostgresCluster(StartStop):
     def admin_dsn(self) -> str:
         """libpq connection string of the admin role (tests read the plugin's tables with it)."""
         return self.server.dsn()
+
+    @property
+    def sdk_dsn(self) -> str:
+        """libpq connection string of the SDK's role (what the runner's Django connects as)."""
+        return self.server.dsn(user=SDK_ROLE, password=SDK_PASSWORD)
 
     def sdk_env(self) -> dict[str, str]:
         """What the SDK's settings.py reads: the URL, and the role Django connects as."""
