@@ -19,7 +19,7 @@ from tests.plugin_harness import STAFF, FakeTwilioHttp, Recorded, RouteResult, c
 from tests.test_patient_texting import add_phone
 from tests.test_webhooks import post_signed, status_params
 from twilio_sms_mms.models.records import SendAttempt, TextMessage
-from twilio_sms_mms.services import storage
+from twilio_sms_mms.services import idempotency, storage, validation
 
 MAIN = {"numberFrom": "+15550100001", "numberFromSid": tj.sid("PN", 1)}
 NUMBER = "+15550123456"
@@ -140,6 +140,28 @@ def test_a_key_still_being_sent_is_a_conflict(account: FakeTwilioHttp, maria: Pa
     assert send(maria).status == 201
     assert first[0].status == 409 and first[0].json()["error"]["reason"] == "send_in_progress"
     assert posts(account) == 1
+
+
+def test_a_send_left_pending_by_a_dead_request_is_unknown_not_resent(
+    account: FakeTwilioHttp, maria: Patient
+) -> None:
+    status_url = "https://clinic.example.org/plugin-io/api/twilio_sms_mms/outbound_api_status"
+    request = validation.parse_send_request(MAIN | {"numberTo": NUMBER, "text": TEXT}, status_url)
+    storage.start_send_attempt(
+        STAFF["canvas-logged-in-user-id"],
+        KEY,
+        idempotency.fingerprint(request),
+        MAIN["numberFrom"],
+        NUMBER,
+    )
+    assert send(maria).json()["error"]["reason"] == "send_in_progress"
+
+    SendAttempt.objects.update(created=storage.now() - timedelta(minutes=3))
+    result = send(maria)
+
+    assert result.status == 202 and result.json()["message"]["status"] == "unknown"
+    assert posts(account) == 0
+    assert thread(maria).json()["messages"][0]["clientRequestId"] == KEY
 
 
 def test_keys_are_per_staff_member(account: FakeTwilioHttp, maria: Patient) -> None:

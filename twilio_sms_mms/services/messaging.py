@@ -69,9 +69,13 @@ def send_to_patient(
     """
     digest = idempotency.fingerprint(request)
     earlier = storage.send_attempt(context.staff_id, context.client_request_id)
-    if earlier is not None:
+    if earlier is not None and not (storage.is_stale(earlier) and earlier.fingerprint == digest):
         return idempotency.replay(earlier, digest)
     owners = patients.owners_of_number(request.number_to)
+    patient_ids = sorted({owner.patient_id for owner in owners} | {context.patient_id} - {""})
+    staff_name = patients.staff_name(context.staff_id)
+    if earlier is not None:  # its request died mid-send: what happened at Twilio is unknown
+        return record_unknown(earlier, request, context, staff_name, patient_ids)
     require_may_text(request, context, owners)
     attempt = storage.start_send_attempt(
         context.staff_id,
@@ -85,8 +89,6 @@ def send_to_patient(
         if again is None:
             raise ApiError(HTTPStatus.CONFLICT, "Try again.", reason="send_in_progress")
         return idempotency.replay(again, digest)
-    patient_ids = sorted({owner.patient_id for owner in owners} | {context.patient_id} - {""})
-    staff_name = patients.staff_name(context.staff_id)
     try:
         message = twilio.send(request)
     except SendOutcomeUnknown:
@@ -144,6 +146,11 @@ def record_unknown(
             patient_ids=patient_ids,
             response=unknown_body(attempt, request, context.client_request_id),
         )
+        if record is None:  # another request recorded it first
+            again = storage.send_attempt(context.staff_id, context.client_request_id)
+            if again is None:
+                raise ApiError(HTTPStatus.CONFLICT, "Try again.", reason="send_in_progress")
+            return idempotency.replay(again, idempotency.fingerprint(request))
         storage.audit(context.staff_id, "send_unknown", context.client_request_id)
     event = {"type": "message", "message": presenters.thread_message(record)}
     body = unknown_body(attempt, request, context.client_request_id, record)

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 THREAD_LIMIT = 200
 NOT_SENT = "not_sent"  # an `unknown` send that Twilio never received (the plugin's own status)
 SKELETON_TTL = timedelta(hours=24)
+# A send still `pending` after this long lost its worker mid-request (the POST times out at 30 s).
+PENDING_STALE = timedelta(minutes=2)
 LINKS_MIGRATION = "message_links_v1"
 MIGRATION_BATCH = 500
 
@@ -339,8 +341,11 @@ def record_unknown_send(
     staff_name: str,
     patient_ids: list[str],
     response: dict,
-) -> TextMessage:
-    """Keep a send that may have left Twilio: shown in the thread as `unknown`, no sid."""
+) -> TextMessage | None:
+    """Keep a send that may have left Twilio: shown in the thread as `unknown`, no sid.
+
+    None when the attempt was no longer pending (another request recorded it first).
+    """
     moment = attempt.created
     sid = provisional_sid(attempt)
     record = TextMessage(
@@ -362,16 +367,23 @@ def record_unknown_send(
         updated=now(),
     )
     with atomic():
-        record.save(force_insert=True)
-        link(sid, patient_ids, moment, read=True)
-        SendAttempt.objects.filter(dbid=attempt.dbid).update(
+        claimed = SendAttempt.objects.filter(dbid=attempt.dbid, state=AttemptState.PENDING).update(
             state=AttemptState.UNKNOWN,
             message_sid=sid,
             response_status=202,
             response=response,
             updated=now(),
         )
+        if not claimed:
+            return None
+        record.save(force_insert=True)
+        link(sid, patient_ids, moment, read=True)
     return record
+
+
+def is_stale(attempt: SendAttempt) -> bool:
+    """True for a send left `pending` by a request that never finished."""
+    return attempt.state == AttemptState.PENDING and now() - attempt.created > PENDING_STALE
 
 
 def unknown_sends(
