@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.db.transaction import atomic
 
 from twilio_sms_mms.constants.error_codes import explain_error
+from twilio_sms_mms.constants.keywords import KeywordFamily
 from twilio_sms_mms.constants.statuses import MessageStatus
 from twilio_sms_mms.services import idempotency, notifications, patients, presenters, storage
 from twilio_sms_mms.services.errors import ApiError
@@ -326,13 +327,17 @@ def receive_inbound(config: PluginConfig, inbound: InboundMessage) -> tuple[str,
     patient_ids = patients.patients_with_number(inbound.number_from)
     record, created = storage.record_inbound(inbound, patient_ids)
     keyword = inbound.keyword
-    if keyword in ("opt_out", "opt_in"):  # applied at the time first recorded: replays are no-ops
-        opted_out = keyword == "opt_out"
+    if keyword in (KeywordFamily.OPT_OUT, KeywordFamily.OPT_IN):  # as of its first recording
+        opted_out = keyword == KeywordFamily.OPT_OUT
         storage.set_opt_out(
             inbound.number_to, inbound.number_from, opted_out, "keyword", record.created
         )
     reply = (
-        config.help_reply_text if keyword == "help" else "" if keyword else config.auto_reply_text
+        config.help_reply_text
+        if keyword == KeywordFamily.HELP
+        else ""
+        if keyword
+        else config.auto_reply_text
     )
     if not created:
         return twiml_reply(reply), []
