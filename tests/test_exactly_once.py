@@ -332,6 +332,20 @@ def test_the_lookup_skips_older_and_already_recorded_messages(
     assert sids == [tj.sid("SM", 0xACC), tj.sid("SM", 0xD0D)]
 
 
+def test_two_identical_unknown_sends_claim_two_messages(
+    account: FakeTwilioHttp, maria: Patient
+) -> None:
+    make_unknown(account, maria)
+    assert send(maria, key="draft-0002-bbbb").status == 202
+    listed = [at_twilio(0xD0D), at_twilio(0xE0E)]
+    account.on("GET", r"/Messages\.json", (200, tj.page("messages", listed)))
+
+    messages = thread(maria).json()["messages"]
+
+    assert sorted(m["sid"] for m in messages) == [tj.sid("SM", 0xD0D), tj.sid("SM", 0xE0E)]
+    assert sorted(m["clientRequestId"] for m in messages) == [KEY, "draft-0002-bbbb"]
+
+
 def test_not_found_stays_unknown_then_becomes_not_sent_after_the_grace_period(
     account: FakeTwilioHttp, maria: Patient
 ) -> None:

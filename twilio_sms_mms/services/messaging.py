@@ -237,20 +237,23 @@ def resolve_unknown_sends(twilio: TwilioFactory, attempts: list[SendAttempt]) ->
     except ApiError:
         return []
     effects: list[Effect] = []
+    taken: set[str] = set()  # two identical unknown sends must not claim the same message
     for attempt in attempts:
         try:
-            found = find_at_twilio(service, attempt)
+            found = find_at_twilio(service, attempt, taken)
         except ApiError:
             continue
         if found is not None:
+            taken.add(found.sid)
             effects += resolve_as(attempt, found.sid, found.status.value, found.error_code, found)
         elif storage.now() - attempt.created > UNKNOWN_GRACE:
             effects += give_up(attempt)
     return effects
 
 
-def find_at_twilio(service: TwilioService, attempt: SendAttempt) -> Message | None:
-    """The message Twilio holds for an unknown send: same numbers and body, sent after it."""
+def find_at_twilio(service: TwilioService, attempt: SendAttempt, taken: set[str]) -> Message | None:
+    """The message Twilio holds for an unknown send: same numbers and body, created after it,
+    not recorded for another send (the oldest such one)."""
     provisional = storage.thread_record(storage.provisional_sid(attempt))
     if provisional is None:
         return None
@@ -265,7 +268,7 @@ def find_at_twilio(service: TwilioService, attempt: SendAttempt) -> Message | No
         and message.date_created >= since
     ]
     known = storage.recorded_sids([message.sid for message in candidates])
-    fresh = [message for message in candidates if message.sid not in known]
+    fresh = [message for message in candidates if message.sid not in known | taken]
     return min(fresh, key=lambda message: message.date_created) if fresh else None
 
 
@@ -302,13 +305,12 @@ def resolve_as(
 
 def give_up(attempt: SendAttempt) -> list[Effect]:
     """Twilio never listed the send: mark it not sent so the clinician may send it again."""
-    provisional = storage.thread_record(storage.provisional_sid(attempt))
     response = dict(attempt.response or {})
     if isinstance(response.get("message"), dict):
         response["message"] = {**response["message"], "status": storage.NOT_SENT}
     response["notice"] = NOT_SENT_NOTICE
     record = storage.mark_not_sent(attempt, response)
-    if record is None or provisional is None:
+    if record is None:
         return []
     event = {"type": "message", "message": presenters.thread_message(record)}
     return notifications.live_update(list(record.patient_ids or []), event)
