@@ -149,3 +149,10 @@ def test_a_refused_delete_keeps_the_message(twilio: FakeTwilioHttp, maria: Patie
     assert result.status == 409
     message = thread_message(maria)
     assert (message["deleted"], message["body"]) == (False, "hi")
+
+
+def test_a_callback_without_a_sid_stores_nothing(twilio: FakeTwilioHttp) -> None:
+    params = status_params("delivered", MessageSid="", SmsSid="")
+
+    assert post_signed("/outbound_api_status", params).status == 200
+    assert TextMessage.objects.count() == 0

@@ -358,6 +358,8 @@ def receive_status(update: StatusUpdate) -> list[Effect]:
     A callback for a sid the plugin never recorded resolves the one unknown send with the same
     numbers, if there is exactly one.
     """
+    if not update.message_sid or not update.status:
+        return []  # nothing to key a row by
     change = storage.apply_status(update)
     record = change.record
     if update.error_code == OPT_OUT_CODE and update.number_from and update.number_to:

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
+    from canvas_sdk.v1.data.base import CustomModel
+
     from twilio_sms_mms.services.webhooks import InboundMessage, StatusUpdate
 
 THREAD_LIMIT = 200
@@ -77,7 +79,7 @@ def advance_status(sid: str, status: str, error_code: int | None) -> bool:
     return changed > 0
 
 
-def inserted(record: TextMessage) -> bool:
+def inserted(record: CustomModel) -> bool:
     """Insert a row; False (and nothing written) when its unique key exists already."""
     try:
         with atomic():  # a savepoint: the IntegrityError leaves the outer transaction usable
