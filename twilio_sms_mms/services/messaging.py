@@ -318,7 +318,7 @@ def give_up(attempt: SendAttempt) -> list[Effect]:
 
 def resolve_log_sends(twilio: TwilioFactory, practice_number: str) -> list[Effect]:
     """Opening a practice number's Log resolves that number's unknown sends."""
-    return resolve_unknown_sends(twilio, storage.unknown_sends(practice_number=practice_number))
+    return resolve_unknown_sends(twilio, storage.unknown_sends(practice_number))
 
 
 # Webhooks ------------------------------------------------------------------------------------

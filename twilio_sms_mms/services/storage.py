@@ -388,23 +388,21 @@ def is_stale(attempt: SendAttempt) -> bool:
     return attempt.state == AttemptState.PENDING and now() - attempt.created > PENDING_STALE
 
 
-def unknown_sends(
-    *, practice_number: str | None = None, patient_number: str | None = None
-) -> list[SendAttempt]:
-    """Sends whose fate is unknown, oldest first, optionally for one practice/patient number."""
-    attempts = SendAttempt.objects.filter(state=AttemptState.UNKNOWN)
-    if practice_number:
-        attempts = attempts.filter(practice_number=practice_number)
-    if patient_number:
-        attempts = attempts.filter(patient_number=patient_number)
-    return list(attempts.order_by("created", "dbid"))
+def unknown_sends(practice_number: str) -> list[SendAttempt]:
+    """The sends from a practice number whose fate is unknown, oldest first."""
+    return list(
+        SendAttempt.objects.filter(
+            state=AttemptState.UNKNOWN, practice_number=practice_number
+        ).order_by("created", "dbid")
+    )
 
 
 def open_sends(practice_number: str, patient_number: str) -> list[SendAttempt]:
-    """Sends between these numbers that are under way or unknown."""
+    """Sends between these numbers that are unknown or under way right now."""
+    under_way = Q(state=AttemptState.PENDING, created__gte=now() - PENDING_STALE)
     return list(
         SendAttempt.objects.filter(
-            state__in=[AttemptState.PENDING, AttemptState.UNKNOWN],
+            Q(state=AttemptState.UNKNOWN) | under_way,
             practice_number=practice_number,
             patient_number=patient_number,
         ).order_by("created", "dbid")
