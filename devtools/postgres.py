@@ -23,6 +23,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Mapping
@@ -81,6 +82,27 @@ def _as_db_user(command: list[str]) -> list[str]:
         raise PostgresError(f"no '{OS_USER}' user: run `make db-deps`") from None
     setpriv = ["setpriv", f"--reuid={OS_USER}", f"--regid={OS_USER}", "--init-groups", "--"]
     return setpriv + command
+
+
+def cluster_root(state_dir: Path) -> Path:
+    """`<state_dir>/postgres`, or a directory under /tmp when the database user cannot reach it.
+
+    As root the server runs as `postgres`, which must traverse every parent directory: a
+    checkout under a private home (e.g. /root) is out of its reach.
+    """
+    preferred = state_dir / "postgres"
+    if os.geteuid() != 0:
+        return preferred
+    state_dir.mkdir(parents=True, exist_ok=True)
+    reachable = subprocess.run(
+        _as_db_user(["test", "-x", str(state_dir)]), capture_output=True, check=False
+    )
+    if reachable.returncode == 0:
+        return preferred
+    digest = hashlib.sha256(str(state_dir.resolve()).encode()).hexdigest()[:12]
+    fallback = Path(tempfile.gettempdir()) / f"twilio_sms_mms-postgres-{digest}"
+    fallback.mkdir(mode=0o755, exist_ok=True)
+    return fallback
 
 
 def _own(path: Path, mode: int = 0o700) -> None:
@@ -189,7 +211,7 @@ class PostgresCluster(StartStop):
     ) -> None:
         self.project_root = project_root
         self.seed_file = seed_file
-        self.root = state_dir / "postgres"
+        self.root = cluster_root(state_dir)
         self.port = port or free_loopback_port()
         self.namespace_keys = {
             READ_ACCESS_KEY: str(uuid.uuid4()),
