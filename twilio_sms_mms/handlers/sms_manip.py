@@ -143,7 +143,10 @@ class SmsManip(SimpleAPI):
 
     @api.get("/patients/<patient_id>/thread")
     def patient_thread(self) -> list[Response]:
-        """The patient's numbers and conversation (no Twilio request); `?markRead=0` to peek."""
+        """The patient's numbers and linked conversation; `?markRead=0` to peek.
+
+        No Twilio request, unless a send in the thread is `unknown` (one lookup each).
+        """
         return self.respond(
             lambda: messaging.patient_thread(
                 self.config,
