@@ -11,6 +11,17 @@ from tests.browser.conftest import ChartSession
 LIST_LOADED = re.compile(r"^(\d+ messages?( \(more available\))?|No messages yet)$")
 
 
+def national(number: str) -> str:
+    """A NANP number as the app shows it: +15550123456 -> (555) 012-3456 (E.164 in its title)."""
+    assert re.fullmatch(r"\+1\d{10}", number), number
+    return f"({number[2:5]}) {number[5:8]}-{number[8:]}"
+
+
+def shown_number(chart: ChartSession, number: str) -> Locator:
+    """The app's elements that show `number` (formatted, with the E.164 in data-number)."""
+    return chart.app.locator(f'.phone[data-number="{number}"]')
+
+
 def show_log(chart: ChartSession, number: str, direction: str = "from") -> Locator:
     """Open the Log tab on `number`, "from" (sent from) or "to" (received at); return the items."""
     chart.tab("log")
@@ -55,6 +66,15 @@ def choose_recipient(chart: ChartSession, number: str) -> None:
 
 def choose_sender(chart: ChartSession, number: str) -> None:
     """In the Send tab, pick the practice number `number` as From."""
-    option = chart.tid("send-from").locator("option", has_text=number)
+    option = chart.tid("send-from").locator(f'option[data-number="{number}"]')
     expect(option).to_have_count(1)
     chart.tid("send-from").select_option(option.get_attribute("value"))
+
+
+def confirm_no_consent(chart: ChartSession) -> None:
+    """Answer "Send anyway" to the consent question (a number no chart records consent for)."""
+    dialog = chart.tid("consent-dialog")
+    expect(dialog).to_be_visible()
+    expect(chart.tid("consent-text")).to_contain_text("Send anyway?")
+    chart.tid("consent-send").click()
+    expect(dialog).to_be_hidden()

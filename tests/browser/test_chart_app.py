@@ -34,11 +34,13 @@ from tests.browser.stand_in import (
     ensure_outbound_pages,
     sandbox_message,
     sandbox_messages,
+    wait_for,
 )
 
 pytestmark = pytest.mark.browser
 
 FAILED_BODY = "Your prescription is ready for pickup."
+QUEUED_BODY = "We are running 15 minutes late today."
 PDF_BODY = "Your visit summary is attached."
 MMS_BODY = "Here are the photos of the rash"
 SCREENSHOT_LIMIT = 300 * 1024
@@ -78,7 +80,9 @@ def test_log_sent_from_main_line_is_newest_first_with_status_badges(chart: Chart
     assert {"delivered", "failed", "queued"} <= statuses, statuses
     failed = item_with_text(chart, FAILED_BODY)
     expect(failed.get_by_test_id("status-badge")).to_have_text("failed")
-    expect(items.first.locator(".counterpart")).to_contain_text("To +1555")
+    counterpart = items.first.locator(".counterpart")
+    expect(counterpart).to_contain_text(re.compile(r"^To \(555\) \d{3}-\d{4}$"))
+    expect(counterpart.locator(".phone")).to_have_attribute("title", re.compile(r"^\+1555\d{7}$"))
 
     # The demo seed sends well under one page from the Main line: no "Load more".
     sandbox_count = len(sandbox_messages(chart.stack, sender=MAIN))
@@ -154,6 +158,11 @@ def test_pdf_attachment_is_a_download_link(chart: ChartSession) -> None:
 def test_delete_asks_in_page_then_cancel_keeps_and_delete_removes(chart: ChartSession) -> None:
     body = f"Delete me {datetime.now().isoformat()}"
     sid = create_outbound(chart.stack, MAIN, "+15550188888", body)
+    # Delete is offered only for a final status (Twilio refuses 20009 before).
+    wait_for(
+        lambda: (sandbox_message(chart.stack, sid) or {}).get("status") == "delivered",
+        what="the text delivered at the stand-in",
+    )
 
     show_log(chart, MAIN, "from")
     item = chart.app.locator(f'[data-testid="message-item"][data-sid="{sid}"]')
@@ -181,6 +190,20 @@ def test_delete_asks_in_page_then_cancel_keeps_and_delete_removes(chart: ChartSe
     expect(chart.tid("message-list")).to_be_visible()
     expect(item).to_have_count(0)
     assert chart.dialogs == [], "a native JS dialog was used instead of the in-page one"
+    chart.assert_clean()
+
+
+def test_delete_is_offered_only_once_the_status_is_final(chart: ChartSession) -> None:
+    show_log(chart, MAIN, "from")
+    queued = item_with_text(chart, QUEUED_BODY).first
+    expect(queued.get_by_test_id("status-badge")).to_have_text("queued")
+    detail = open_message(chart, queued)
+    expect(detail.get_by_test_id("detail-delete")).to_have_count(0)
+    expect(detail).to_contain_text("can be deleted once its status is final")
+
+    detail.get_by_test_id("detail-back").click()
+    detail = open_message(chart, item_with_text(chart, FAILED_BODY).first)
+    expect(detail.get_by_test_id("detail-delete")).to_be_visible()
     chart.assert_clean()
 
 

@@ -61,9 +61,8 @@ def test_hostile_bodies_labels_and_content_types_stay_text(chart: ChartSession) 
 
     # Nothing ran anywhere: no marker, no dialog, no console error (CSP-ish injection included).
     chart.tab("phones")
-    expect(chart.tid("phone-card").filter(has_text=FRONT_DESK).locator("h3")).to_have_text(
-        HOSTILE_LABEL
-    )
+    desk_card = chart.app.locator(f'[data-testid="phone-card"][data-number="{FRONT_DESK}"]')
+    expect(desk_card.locator("h3")).to_have_text(HOSTILE_LABEL)
     chart.tab("send")
     expect(chart.tid("send-from").locator("option", has_text=HOSTILE_LABEL)).to_have_count(1)
     chart.page.wait_for_timeout(300)

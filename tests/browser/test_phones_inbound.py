@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, expect
 
 from devtools import demo_data
 from devtools.stack import LocalStack
-from tests.browser.app_steps import show_log
+from tests.browser.app_steps import national, show_log
 from tests.browser.conftest import ChartSession
 from tests.browser.stand_in import FRONT_DESK, MAIN, MARIA_MOBILE, sandbox_messages, wait_for
 
@@ -28,6 +28,11 @@ def main_line_elsewhere(local_stack: LocalStack) -> Iterator[str]:
     local_stack.configure_sms_url(MAIN)
 
 
+def card_of(chart: ChartSession, number: str) -> Locator:
+    """The Phones tab's card of a practice number."""
+    return chart.app.locator(f'[data-testid="phone-card"][data-number="{number}"]')
+
+
 def capabilities(chart: ChartSession, card_sid: str) -> dict[str, bool]:
     card = chart.app.locator(f'[data-testid="phone-card"][data-sid="{card_sid}"]')
     chips = card.get_by_test_id("phone-capability")
@@ -42,12 +47,15 @@ def test_phones_show_both_numbers_with_chips_and_the_hostile_label_as_text(
 ) -> None:
     chart.tab("phones")
     cards = chart.tid("phone-card")
-    expect(cards.filter(has_text=MAIN)).to_have_count(1)
-    expect(cards.filter(has_text=FRONT_DESK)).to_have_count(1)
+    expect(card_of(chart, MAIN)).to_have_count(1)
+    expect(card_of(chart, FRONT_DESK)).to_have_count(1)
+    expect(cards).to_have_count(2)
     expect(chart.tid("phones-state")).to_contain_text("numbers on this Twilio account")
 
-    main = cards.filter(has_text=MAIN)
-    desk = cards.filter(has_text=FRONT_DESK)
+    main = card_of(chart, MAIN)
+    desk = card_of(chart, FRONT_DESK)
+    expect(main.locator(".number")).to_have_text(national(MAIN))
+    expect(main.locator(".number")).to_have_attribute("title", MAIN)
     expect(main.locator("h3")).to_have_text("Main line")
     expect(desk.locator("h3")).to_have_text(HOSTILE_LABEL)
     expect(desk.locator("img")).to_have_count(0)
@@ -122,6 +130,6 @@ def test_use_plugin_inbound_url_then_patient_texts_hello(
     show_log(chart, MAIN, "to")
     item = chart.app.locator(f'[data-testid="message-item"][data-sid="{inbound["sid"]}"]')
     expect(item.locator(".preview")).to_have_text("hello")
-    expect(item.locator(".counterpart")).to_have_text(f"From {MARIA_MOBILE}")
+    expect(item.locator(".counterpart")).to_have_text(f"From {national(MARIA_MOBILE)}")
     expect(item.get_by_test_id("status-badge")).to_have_text("received")
     chart.assert_clean()

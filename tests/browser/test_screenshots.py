@@ -1,4 +1,4 @@
-"""Pictures of the three tabs in a chart's pane (`UPDATE_SCREENSHOTS=1` writes docs/screenshots/)."""
+"""The three tabs in a chart's pane, pictured (`UPDATE_SCREENSHOTS=1` writes docs/screenshots/)."""
 
 from __future__ import annotations
 

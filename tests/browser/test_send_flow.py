@@ -11,7 +11,9 @@ from playwright.sync_api import expect
 from tests.browser.app_steps import (
     choose_recipient,
     choose_sender,
+    confirm_no_consent,
     item_with_text,
+    national,
     open_message,
     show_log,
 )
@@ -60,7 +62,8 @@ def test_counter_and_ucs2_warning_then_delivered_without_reload(chart: ChartSess
     sid_code = chart.tid("send-sid")
     expect(sid_code).to_have_text(SID)
     sid = sid_code.inner_text()
-    expect(chart.tid("send-result")).to_contain_text(MARIA_MOBILE)
+    expect(chart.tid("send-result")).to_contain_text(national(MARIA_MOBILE))
+    expect(chart.tid("send-result").locator(".phone")).to_have_attribute("title", MARIA_MOBILE)
     expect(chart.tid("send-result")).to_contain_text("1 segment")
     status = chart.tid("send-status").get_by_test_id("status-badge")
     expect(status).to_have_attribute(
@@ -84,6 +87,7 @@ def test_undeliverable_number_ends_with_an_explanation(chart: ChartSession) -> N
     choose_sender(chart, MAIN)
     chart.tid("send-text").fill(body)
     chart.tid("send-button").click()
+    confirm_no_consent(chart)
     expect(chart.tid("send-sid")).to_have_text(SID)
     status = chart.tid("send-status").get_by_test_id("status-badge")
     expect(status).to_have_attribute("data-status", "undelivered", timeout=DELIVERY_TIMEOUT_MS)
@@ -95,7 +99,7 @@ def test_undeliverable_number_ends_with_an_explanation(chart: ChartSession) -> N
     expect(error).to_be_visible()
     expect(error).to_contain_text("Error 30003")
     expect(error).to_contain_text("unreachable")
-    chart.assert_clean()
+    chart.assert_clean(http_errors=1)  # the 409 that asked for the confirmation
 
 
 def test_refused_number_shows_the_error_in_words_and_keeps_the_draft(chart: ChartSession) -> None:
@@ -104,6 +108,7 @@ def test_refused_number_shows_the_error_in_words_and_keeps_the_draft(chart: Char
     choose_sender(chart, MAIN)
     chart.tid("send-text").fill(body)
     chart.tid("send-button").click()
+    confirm_no_consent(chart)
 
     error = chart.tid("send-error")
     expect(error).to_be_visible()
@@ -114,4 +119,5 @@ def test_refused_number_shows_the_error_in_words_and_keeps_the_draft(chart: Char
     expect(chart.tid("send-to")).to_have_value(INVALID_NUMBER)
     expect(chart.tid("send-sid")).to_have_count(0)
     expect(chart.tid("send-button")).to_be_enabled()
-    chart.assert_clean(http_errors=1)
+    # The 409 that asked for the confirmation, then Twilio's refusal.
+    chart.assert_clean(http_errors=2)
