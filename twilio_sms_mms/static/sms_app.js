@@ -36,7 +36,7 @@ ${a.quickReplies.map((l,$)=>f`<button key=${l.name} type="button" class="button 
 <textarea id="send-text" name="text" rows="3" aria-describedby="send-counter send-encoding-warning" data-action="edit" data-testid="send-text" value=${o.text} aria-invalid=${h("text")}></textarea>
 <p id="send-counter" class=${s.counter.over?"hint counter error":"hint counter"} aria-live="polite" data-testid="send-counter">${s.counter.text}</p>
 <p id="send-encoding-warning" class="warning" data-testid="send-encoding-warning" hidden=${s.counted.forcingChar===null}>
-${s.counted.forcingChar!==null&&`${vt(s.counted.forcingChar)} switches this message to UCS-2: 70 characters per segment instead of 160.`}
+${s.counted.forcingChar!==null&&`${vt(s.counted.forcingChar)} switches this message to UCS-2: ${e.shared.segments.ucs2Single} characters per segment instead of ${e.shared.segments.gsm7Single}.`}
 </p>
 
 ${s.sender?.capabilities.mms&&f`<div id="send-media-field">
@@ -183,7 +183,7 @@ ${g&&!e.usesPluginInbound&&f`<button type="button" class="button secondary" data
 </div>
 <p class=${t.kind||"hint"} role="status" data-testid="phone-message">${t.message||""}</p>
 </form>`}
-</article>`}var as=60,rs=A(e=>U({"retry-thread":()=>e.loadThread(),"delete-message":t=>e.deleteMessage(t.dataset.sid)})),xe=class extends K{box=ee();nearBottom=!0;drawnNewest=null;onScroll=t=>{let n=t.currentTarget;this.nearBottom=n.scrollHeight-n.scrollTop-n.clientHeight<as};componentDidMount(){this.keepNewestInView(null)}componentDidUpdate(t){this.keepNewestInView(t.state)}keepNewestInView(t){let{state:n}=this.props,s=this.box.current;if(!s||n.tab!=="send")return;let i=ls(n.thread.messages);(!t||t.tab!=="send"||i!==this.drawnNewest||this.nearBottom)&&(s.scrollTop=s.scrollHeight),this.drawnNewest=i}render({state:t,actions:n,fmt:s,rules:i}){let{thread:o,config:r}=t,a=o.messages;if(!r.patientId)return null;let p=o.patient?.firstName||"the patient",g=new Set(o.fresh),u=a.find(b=>g.has(Y(b)));return f`<div class="thread-view" onClick=${rs(n)}>
+</article>`}var as=60,rs=A(e=>U({"retry-thread":()=>e.loadThread(),"delete-message":t=>e.deleteMessage(t.dataset.sid)})),xe=class extends K{box=ee();nearBottom=!0;drawnNewest=null;onScroll=t=>{let n=t.currentTarget;this.nearBottom=n.scrollHeight-n.scrollTop-n.clientHeight<as};componentDidMount(){this.keepNewestInView(null)}componentDidUpdate(t){this.keepNewestInView(t.state)}keepNewestInView(t){let{state:n}=this.props,s=this.box.current;if(!s||n.tab!=="send")return;let i=ls(n.thread.messages);(t?.tab!=="send"||i!==this.drawnNewest||this.nearBottom)&&(s.scrollTop=s.scrollHeight),this.drawnNewest=i}render({state:t,actions:n,fmt:s,rules:i}){let{thread:o,config:r}=t,a=o.messages;if(!r.patientId)return null;let p=o.patient?.firstName||"the patient",g=new Set(o.fresh),u=a.find(b=>g.has(Y(b)));return f`<div class="thread-view" onClick=${rs(n)}>
 <div class="thread-head">
 <h2 id="thread-title" data-testid="thread-title">Conversation</h2>
 <${ds} live=${o.live} />

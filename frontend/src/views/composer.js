@@ -73,7 +73,7 @@ export function ComposerView({ state, actions, fmt, draft, rules }) {
     <textarea id="send-text" name="text" rows="3" aria-describedby="send-counter send-encoding-warning" data-action="edit" data-testid="send-text" value=${composer.text} aria-invalid=${invalid("text")}></textarea>
     <p id="send-counter" class=${draft.counter.over ? "hint counter error" : "hint counter"} aria-live="polite" data-testid="send-counter">${draft.counter.text}</p>
     <p id="send-encoding-warning" class="warning" data-testid="send-encoding-warning" hidden=${draft.counted.forcingChar === null}>
-      ${draft.counted.forcingChar !== null && `${describeChar(draft.counted.forcingChar)} switches this message to UCS-2: 70 characters per segment instead of 160.`}
+      ${draft.counted.forcingChar !== null && `${describeChar(draft.counted.forcingChar)} switches this message to UCS-2: ${state.shared.segments.ucs2Single} characters per segment instead of ${state.shared.segments.gsm7Single}.`}
     </p>
 
     ${

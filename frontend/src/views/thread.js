@@ -43,7 +43,7 @@ export class ThreadView extends Component {
     const node = this.box.current;
     if (!node || state.tab !== "send") return;
     const newest = newestKey(state.thread.messages);
-    const tabShown = !before || before.tab !== "send";
+    const tabShown = before?.tab !== "send";
     if (tabShown || newest !== this.drawnNewest || this.nearBottom) node.scrollTop = node.scrollHeight;
     this.drawnNewest = newest;
   }
