@@ -7,12 +7,14 @@ from canvas_generated.messages.events_pb2 import Event as EventRequest
 from canvas_sdk.effects import EffectType
 from canvas_sdk.events import Event, EventType
 from canvas_sdk.test_utils.factories import PatientFactory
+from canvas_sdk.v1.data import PatientContactPoint
 
 from tests.plugin_harness import SECRETS
 from tests.test_patient_texting import add_phone
 from tests.test_webhooks import inbound_params, post_signed
 from twilio_sms_mms.handlers.live_updates import ThreadUpdates
 from twilio_sms_mms.handlers.sms_form_app import SmsFormApp
+from twilio_sms_mms.services import storage
 
 STAFF = {"canvas-logged-in-user-type": "Staff", "canvas-logged-in-user-id": "s1"}
 
@@ -62,3 +64,26 @@ def test_badge_counts_unread_texts_from_the_patients_numbers() -> None:
     app = SmsFormApp(event, SECRETS, {})
 
     assert app.compute_notification_badge() == 2
+
+
+def badge_of(patient_id: str) -> int | None:
+    context = json.dumps({"patient": {"id": patient_id}})
+    event = Event(
+        EventRequest(
+            type=EventType.APPLICATION__GET_NOTIFICATION_BADGE,
+            target="twilio_sms_mms.handlers.sms_form_app:SmsFormApp",
+            context=context,
+        )
+    )
+    return SmsFormApp(event, SECRETS, {}).compute_notification_badge()
+
+
+def test_badges_follow_each_patients_links_not_todays_numbers() -> None:
+    mother, child = PatientFactory(), PatientFactory()
+    add_phone(mother, "+15550123456")
+    add_phone(child, "+15550123456")
+    post_signed("/inbound_treatment", inbound_params(MessageSid="SM" + "1" * 32))
+    storage.mark_read(str(mother.id))
+    PatientContactPoint.objects.filter(patient=child).update(state="deleted")
+
+    assert (badge_of(str(mother.id)), badge_of(str(child.id))) == (0, 1)
