@@ -72,7 +72,7 @@ def stack_db(request: pytest.FixtureRequest) -> str:
 def local_stack(stack_db: str) -> Iterator[LocalStack]:
     """The running stack on free ports, fresh stand-in database, fast status callbacks."""
     # Wait a while for another local stack (make bench, another test run) to finish.
-    stack = LocalStack(status_step_ms=STATUS_STEP_MS, lock_wait_seconds=300, db=stack_db)
+    stack = LocalStack(status_step_ms=STATUS_STEP_MS, lock_wait_seconds=900, db=stack_db)
     with stack:
         yield stack
     leftovers = stack.listening_ports()
