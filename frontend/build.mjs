@@ -49,6 +49,28 @@ const dropIndentation = {
   },
 };
 
+/**
+ * Property names that never leave the page (actions, API client methods, view state): esbuild
+ * shortens them. Never list a key of app_config or of the API's JSON, a DOM or Preact name
+ * (dataset.tab is one), a component prop (html`` attribute names stay strings), nor a name the
+ * code also reaches by a string (patch("composer"), composer[input.name]): the offline bundle
+ * test (tests/browser/test_bundle_offline.py) renders the bundle and fails on such a mistake.
+ */
+const PAGE_ONLY_NAMES = [
+  ...["selectTab", "screenMayHaveChanged", "loadPhones", "loadThread", "scheduleRefresh", "liveEvent"],
+  ...["liveState", "editDraft", "chooseRecipient", "normaliseRecipient", "applyQuickReply", "deleteMessage"],
+  ...["closeDialog", "chooseLog", "loadLog", "openMessage", "closeDetail", "showUnmatched", "hideUnmatched"],
+  ...["editWebhook", "saveWebhook", "pointAtPlugin", "phoneList", "messageList", "setInboundWebhook"],
+  ...["medias", "stateKind", "stateText", "shownDirection", "fieldError", "deleteError", "deleting"],
+  ...["noteIsError", "localOnly", "recipientLine", "mediaProblem", "mediaLine", "perSegment"],
+  ...["forcingChar", "drawnNewest", "nearBottom", "keepNewestInView", "practiceLabel", "phoneLabel"],
+  ...["unseen", "fresh", "canSend", "senders", "counted", "blocked", "refusal", "refused", "loaded"],
+  ...["dialog", "view", "detail", "pages", "stale", "unmatched", "choice", "result", "signature"],
+  ...["config", "banner", "warnings", "tools", "count", "e164", "arrived", "known", "isNew", "isFinal"],
+  ...["advances", "onServiceProblem", "hasPatient", "recipientLine", "counter", "mediaUrls", "payload"],
+  ...["chosen", "note"],
+];
+
 /** The bundle as {script, stylesheet} strings. */
 export async function buildBundle() {
   const [script, stylesheet] = await Promise.all([
@@ -57,6 +79,7 @@ export async function buildBundle() {
       entryPoints: [join(ROOT, "frontend/src/app.js")],
       format: "iife",
       plugins: [dropIndentation],
+      mangleProps: new RegExp(`^(${PAGE_ONLY_NAMES.join("|")})$`),
     }),
     esbuild.build({ ...COMMON, entryPoints: [join(ROOT, "frontend/src/styles.css")] }),
   ]);

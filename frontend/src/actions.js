@@ -33,6 +33,7 @@ const UNKNOWN_NOTICE = "The message may have been sent: check the conversation b
  */
 export function createActions({ store, api, rules, tools, makeKey, timers = globalThis, isVisible = () => true }) {
   const patch = (key, change) => store.update((state) => ({ ...state, [key]: change(state[key], state) }));
+  const merge = (key, change) => patch(key, (value) => ({ ...value, ...change }));
   const patientId = () => store.get().config.patientId;
 
   // ---------- dialogs ----------
@@ -113,9 +114,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
     patch("phones", (phones) => ({ ...phones, status: "loading", list: force ? [] : phones.list, error: "" }));
     phonesPromise = api
       .phoneList()
-      .then(phonesLoaded, (error) =>
-        patch("phones", (phones) => ({ ...phones, status: "error", error: error.text, list: [] })),
-      );
+      .then(phonesLoaded, (error) => merge("phones", { status: "error", error: error.text, list: [] }));
     return phonesPromise;
   }
 
@@ -160,7 +159,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
       data = await api.thread(patientId(), { markRead: onScreen() });
     } catch (error) {
       if (loadId === threadLoadId && !store.get().thread.loaded) {
-        patch("thread", (thread) => ({ ...thread, error: error.text }));
+        merge("thread", { error: error.text });
       }
       return;
     }
@@ -246,12 +245,12 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
   const fieldOf = (name) => (name === "fromSid" ? ["numberFrom", "numberFromSid"] : [FIELD_OF_INPUT[name]]);
 
   function chooseRecipient(value) {
-    patch("composer", (composer) => ({ ...composer, choice: value }));
+    merge("composer", { choice: value });
   }
 
   function normaliseRecipient() {
     const number = normalisePhone(store.get().composer.toText);
-    if (tools.e164.test(number)) patch("composer", (composer) => ({ ...composer, toText: number }));
+    if (tools.e164.test(number)) merge("composer", { toText: number });
   }
 
   function applyQuickReply(index) {
@@ -272,7 +271,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
   async function submit(payload) {
     sendingNow = true;
     timers.clearTimeout(statusPollTimer);
-    patch("composer", (composer) => ({ ...composer, sending: true, fieldError: null, result: { kind: "sending" } }));
+    merge("composer", { sending: true, fieldError: null, result: { kind: "sending" } });
     let answer = null;
     let failure = null;
     try {
@@ -281,7 +280,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
       failure = error;
     }
     sendingNow = false;
-    patch("composer", (composer) => ({ ...composer, sending: false }));
+    merge("composer", { sending: false });
     if (failure) return sendFailed(payload, failure);
     const sent = answer.data.message || {};
     if (answer.status === 202 || sent.status === "unknown") return sendUncertain(payload, answer.data);
@@ -291,7 +290,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
   async function sendFailed(payload, error) {
     const freshKey = { key: makeKey() };
     if (error.reason === "consent_required" && !payload.confirmNoConsent) {
-      patch("composer", (composer) => ({ ...composer, ...freshKey, result: null }));
+      merge("composer", { ...freshKey, result: null });
       const onChart = store.get().thread.phones.some((phone) => phone.number === payload.numberTo);
       const name = store.get().thread.patient?.firstName || "The patient";
       const question = onChart
@@ -300,7 +299,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
       if (await ask("consent", question)) {
         await submit({ ...payload, clientRequestId: store.get().composer.key, confirmNoConsent: true });
       } else {
-        patch("composer", (composer) => ({ ...composer, result: { kind: "not-sent" } }));
+        merge("composer", { result: { kind: "not-sent" } });
       }
       return;
     }
@@ -310,11 +309,10 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
       scheduleRefresh();
       return;
     }
-    patch("composer", (composer) => ({
-      ...composer,
+    merge("composer", {
       ...freshKey,
       fieldError: error.field ? { field: error.field, message: error.message } : null,
-    }));
+    });
     if (error.reason === "idempotency_conflict") {
       showSendError(`${error.message} Check the conversation; pressing Send again sends this text as a new one.`);
       scheduleRefresh();
@@ -325,13 +323,12 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
   }
 
   function showSendError(text) {
-    patch("composer", (composer) => ({ ...composer, result: { kind: "error", text } }));
+    merge("composer", { result: { kind: "error", text } });
   }
 
   function sendSucceeded(payload, data) {
     const sent = data.message || {};
-    patch("composer", (composer) => ({
-      ...composer,
+    merge("composer", {
       key: makeKey(),
       text: "",
       media: "",
@@ -344,7 +341,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
         segments: sent.segments,
         encoding: sent.encoding,
       },
-    }));
+    });
     if (sent.sid && patientId()) {
       patch("thread", (thread) => applyMessageEvent(rules, thread, sentBubble(data, payload.text)).thread);
       threadChanged();
@@ -354,18 +351,17 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
     }
     const { log } = store.get();
     if (log.number === payload.numberFrom && log.direction === "from") {
-      patch("log", (current) => ({ ...current, stale: true }));
+      merge("log", { stale: true });
       if (store.get().tab === "log") loadLog();
     }
   }
 
   /** A 202: the send may have left. Keep the draft, block sending it again until it resolves. */
   function sendUncertain(payload, data) {
-    patch("composer", (composer) => ({
-      ...composer,
+    merge("composer", {
       unknown: { key: payload.clientRequestId, signature: draftSignature(payload) },
       result: { kind: "unknown", notice: data.notice || UNKNOWN_NOTICE },
-    }));
+    });
     if (patientId()) {
       patch("thread", (thread) => applyMessageEvent(rules, thread, sentBubble(data, payload.text)).thread);
       recheckUnknown(0);
@@ -401,12 +397,11 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
         result: { kind: "sent", sid: message.sid, status: message.status, to: message.patientNumber },
       }));
     } else {
-      patch("composer", (current) => ({
-        ...current,
+      merge("composer", {
         key: makeKey(),
         unknown: null,
         result: { kind: "error", text: "The last text was not sent. You can send the draft again." },
-      }));
+      });
     }
   }
 
@@ -450,26 +445,24 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
       await api.deleteMessage(sid);
     } catch (error) {
       const text = `Could not delete: ${error.text}`;
-      if (inDetail()) patchDetail({ deleting: false, deleteError: text });
-      else patch("thread", (thread) => ({ ...thread, notice: text }));
+      patchDetail({ deleting: false, deleteError: text });
       return;
     }
     const wasOpen = inDetail();
     messageDeleted(sid);
     if (wasOpen) {
-      patch("log", (log) => ({
-        ...log,
+      merge("log", {
         view: "list",
         detail: null,
         stateKind: "notice",
         stateText: "Message deleted.",
-      }));
+      });
     }
   }
 
   /** A message is gone at Twilio: shown as deleted in the thread, dropped from the Log's list. */
   function messageDeleted(sid) {
-    patch("thread", (thread) => ({ ...applyDeleted(thread, sid), notice: "" }));
+    patch("thread", (thread) => applyDeleted(thread, sid));
     patch("log", (log) => ({ ...log, pages: log.pages.filter((message) => message.sid !== sid) }));
   }
 
@@ -485,30 +478,28 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
     const { log, phones } = store.get();
     if (log.stale && phones.status === "ready") loadLog();
     else if (phones.status === "ready" && !phones.list.length) {
-      patch("log", (current) => ({
-        ...current,
+      merge("log", {
         stateKind: "empty",
         stateText: "This Twilio account has no phone numbers yet.",
-      }));
+      });
     }
   }
 
   function chooseLog(change) {
-    patch("log", (log) => ({ ...log, ...change }));
+    merge("log", { ...change });
     loadLog();
   }
 
   async function loadLog(append = false) {
     const { log } = store.get();
     if (!log.number) {
-      patch("log", (current) => ({
-        ...current,
+      merge("log", {
         stale: false,
         pages: [],
         nextPage: null,
         stateKind: "empty",
         stateText: "This Twilio account has no phone numbers yet.",
-      }));
+      });
       return;
     }
     const requestId = ++logRequestId;
@@ -543,16 +534,15 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
       });
     } catch (error) {
       if (requestId !== logRequestId) return;
-      patch("log", (current) => ({
-        ...current,
+      merge("log", {
         stateKind: "error",
         stateText: `Could not load messages: ${error.text}`,
-      }));
+      });
     }
   }
 
   async function openMessage(sid) {
-    patch("log", (log) => ({ ...log, view: "detail", detail: { sid, status: "loading" } }));
+    merge("log", { view: "detail", detail: { sid, status: "loading" } });
     try {
       const data = await api.message(sid);
       if (!store.get().log.detail || store.get().log.detail.sid !== sid) return;
@@ -570,31 +560,30 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
   }
 
   function closeDetail() {
-    patch("log", (log) => ({ ...log, view: "list", detail: null }));
+    merge("log", { view: "list", detail: null });
   }
 
   async function showUnmatched() {
     const requestId = ++unmatchedRequestId;
-    patch("log", (log) => ({
-      ...log,
+    merge("log", {
       view: "unmatched",
       detail: null,
       unmatched: { status: "loading", messages: [] },
-    }));
+    });
     try {
       const data = await api.unmatched();
       if (requestId !== unmatchedRequestId) return;
       const messages = Array.isArray(data.messages) ? data.messages : [];
-      patch("log", (log) => ({ ...log, unmatched: { status: "ready", messages } }));
+      merge("log", { unmatched: { status: "ready", messages } });
     } catch (error) {
       if (requestId !== unmatchedRequestId) return;
-      patch("log", (log) => ({ ...log, unmatched: { status: "error", messages: [], error: error.text } }));
+      merge("log", { unmatched: { status: "error", messages: [], error: error.text } });
     }
   }
 
   function hideUnmatched() {
     unmatchedRequestId += 1;
-    patch("log", (log) => ({ ...log, view: "list" }));
+    merge("log", { view: "list" });
   }
 
   // ---------- Phones (administrators set inbound webhooks) ----------
@@ -631,7 +620,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
         ...phones,
         list: phones.list.map((item) => (item.sid === updated.sid ? updated : item)),
       }));
-      patch("phoneCards", (cards) => ({ ...cards, [phone.sid]: { kind: "hint ok", message: "Saved." } }));
+      merge("phoneCards", { [phone.sid]: { kind: "hint ok", message: "Saved." } });
     } catch (error) {
       patchCard(phone.sid, { saving: false, kind: "hint error", message: `Not saved: ${error.text}` });
     }

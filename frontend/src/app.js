@@ -16,6 +16,12 @@ import { Shell } from "./views/shell.js";
 
 const CLOCK_TICK_MS = 30_000;
 
+/** A clientRequestId for a draft; randomUUID needs a secure context, getRandomValues does not. */
+function makeKey() {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 function readConfig() {
   const node = document.getElementById("sms-app-config");
   const config = (node && JSON.parse(node.textContent || "null")) || {};
@@ -42,7 +48,7 @@ function initialState(config, makeKey) {
     phones: { status: "loading", list: [], error: "", pluginUrls: config.pluginUrls },
     phoneCards: {},
     media: {},
-    thread: { ...emptyThread(), live: "", notice: "" },
+    thread: { ...emptyThread(), live: "" },
     composer: {
       key: makeKey(),
       fromSid: null,
@@ -102,7 +108,6 @@ function start() {
     root.textContent = "This page is missing its configuration. Reload the chart.";
     return;
   }
-  const makeKey = () => crypto.randomUUID();
   const store = createStore(initialState(config, makeKey));
   const showProblem = (message) =>
     store.update((state) =>

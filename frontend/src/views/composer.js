@@ -56,8 +56,8 @@ export function ComposerView({ state, actions, fmt, draft, rules }) {
     </select>
 
     ${picker && thread.loaded && html`<${RecipientPicker} state=${state} fmt=${fmt} />`}
-    <div id="send-to-other" hidden=${!showOther}>
-      <label class="field" id="send-to-label" for="send-to">${picker ? "Number (international format)" : "To"}</label>
+    <div hidden=${!showOther}>
+      <label class="field" for="send-to">${picker ? "Number (international format)" : "To"}</label>
       <input id="send-to" name="toText" type="tel" inputmode="tel" autocomplete="off" placeholder="+15551234567" aria-describedby="send-to-message" data-action="edit" data-testid="send-to" value=${composer.toText} aria-invalid=${invalid("numberTo")} />
     </div>
     <p id="send-to-message" class=${draft.recipientLine.kind} role="status" data-testid="send-to-message" data-refused=${String(draft.recipientLine.refused)} hidden=${!draft.recipientLine.text}>${draft.recipientLine.text}</p>
@@ -78,7 +78,7 @@ export function ComposerView({ state, actions, fmt, draft, rules }) {
 
     ${
       draft.sender?.capabilities.mms &&
-      html`<div id="send-media-field">
+      html`<div>
       <label class="field" for="send-media">Media URLs <span class="muted">(optional, one https URL per line, up to ${state.shared.limits.mediaMaxCount})</span></label>
       <textarea id="send-media" name="media" rows="2" aria-describedby="send-media-message" data-action="edit" data-testid="send-media" value=${composer.media} aria-invalid=${invalid("mediaUrl")}></textarea>
       <p id="send-media-message" class=${draft.mediaProblem ? "hint error" : "hint"} data-testid="send-media-message">${draft.mediaLine}</p>

@@ -69,7 +69,7 @@ export function Shell(props) {
       <//>
       <${Panel} name="phones" state=${state}><${PhonesView} ...${props} /><//>
     </main>
-    <${Dialogs} state=${state} actions=${actions} />
+    <${Dialog} state=${state} actions=${actions} />
   </div>`;
 }
 
@@ -86,21 +86,15 @@ const dialogHandlers = perActions((actions) =>
   }),
 );
 
-/** Both dialogs; `state.dialog` says which is open ({kind: "confirm" | "consent", text}). */
-function Dialogs({ state, actions }) {
-  const onClick = dialogHandlers(actions);
-  const dialog = state.dialog;
-  return html`<div onClick=${onClick}>
-    <${Dialog} kind="confirm" open=${dialog && dialog.kind === "confirm"} actions=${actions} okLabel="Delete" okClass="button danger" okTestid="confirm-delete">
-      <p id="confirm-text">${dialog && dialog.kind === "confirm" ? dialog.text : ""}</p>
-    <//>
-    <${Dialog} kind="consent" open=${dialog && dialog.kind === "consent"} actions=${actions} okLabel="Send anyway" okClass="button primary" okTestid="consent-send">
-      <p id="consent-text" data-testid="consent-text">${dialog && dialog.kind === "consent" ? dialog.text : ""}</p>
-    <//>
-  </div>`;
-}
+const DIALOGS = {
+  confirm: { ok: "Delete", okClass: "button danger", okTestid: "confirm-delete" },
+  consent: { ok: "Send anyway", okClass: "button primary", okTestid: "consent-send" },
+};
 
-/** A modal <dialog> shown while `open`; Escape (the dialog's own close) counts as Cancel. */
+/**
+ * The in-page dialog, shown modal while `state.dialog` is {kind: "confirm" | "consent", text};
+ * Escape (the dialog's own close) counts as Cancel.
+ */
 class Dialog extends Component {
   node = createRef();
   cancel = createRef();
@@ -115,25 +109,28 @@ class Dialog extends Component {
 
   sync() {
     const element = this.node.current;
-    if (!element) return;
-    if (this.props.open && !element.open) {
+    if (this.props.state.dialog && !element.open) {
       element.showModal();
-      this.cancel.current?.focus();
-    } else if (!this.props.open && element.open) {
+      this.cancel.current.focus();
+    } else if (!this.props.state.dialog && element.open) {
       element.close();
     }
   }
 
   onClose = () => {
-    if (this.props.open) this.props.actions.closeDialog(false);
+    if (this.props.state.dialog) this.props.actions.closeDialog(false);
   };
 
-  render({ kind, okLabel, okClass, okTestid, children }) {
-    return html`<dialog ref=${this.node} id=${`${kind}-dialog`} class="confirm" aria-labelledby=${`${kind}-text`} data-testid=${`${kind}-dialog`} onClose=${this.onClose}>
-      ${children}
+  render({ state, actions }) {
+    const dialog = state.dialog || this.last || { kind: "confirm", text: "" };
+    this.last = dialog;
+    const { kind, text } = dialog;
+    const look = DIALOGS[kind];
+    return html`<dialog ref=${this.node} class="confirm" aria-labelledby="dialog-text" data-testid=${`${kind}-dialog`} onClose=${this.onClose} onClick=${dialogHandlers(actions)}>
+      <p id="dialog-text" data-testid=${`${kind}-text`}>${text}</p>
       <div class="actions">
         <button ref=${this.cancel} type="button" class="button secondary" data-action="dialog-cancel" data-testid=${`${kind}-cancel`}>Cancel</button>
-        <button type="button" class=${okClass} data-action="dialog-ok" data-testid=${okTestid}>${okLabel}</button>
+        <button type="button" class=${look.okClass} data-action="dialog-ok" data-testid=${look.okTestid}>${look.ok}</button>
       </div>
     </dialog>`;
   }

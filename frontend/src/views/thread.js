@@ -9,12 +9,7 @@ import { MediaList, Phone, StatusBadge, Time } from "./common.js";
 
 const NEAR_BOTTOM_PX = 60;
 
-const threadHandlers = perActions((actions) =>
-  delegate({
-    "retry-thread": () => actions.loadThread(),
-    "delete-message": (element) => actions.deleteMessage(element.dataset.sid),
-  }),
-);
+const threadHandlers = perActions((actions) => delegate({ "retry-thread": () => actions.loadThread() }));
 
 /**
  * Keeps the newest text in view: on the first load, when the tab shows, and when a text
@@ -48,7 +43,7 @@ export class ThreadView extends Component {
     this.drawnNewest = newest;
   }
 
-  render({ state, actions, fmt, rules }) {
+  render({ state, actions, fmt }) {
     const { thread, config } = state;
     const messages = thread.messages;
     if (!config.patientId) return null;
@@ -62,7 +57,6 @@ export class ThreadView extends Component {
       </div>
       <div ref=${this.box} onScroll=${this.onScroll} class="thread" role="log" aria-labelledby="thread-title" tabindex="0" data-testid="thread">
         <${ThreadState} thread=${thread} firstName=${firstName} />
-        ${thread.notice && html`<p class="error-box thread-notice" role="alert" data-testid="thread-notice">${thread.notice}</p>`}
         <ol class="thread-list" data-testid="thread-list">
           ${messages.map((message) => [
             message === firstFresh &&
@@ -72,7 +66,6 @@ export class ThreadView extends Component {
               message=${message}
               state=${state}
               fmt=${fmt}
-              rules=${rules}
               isOwnUrl=${actions.isOwnUrl}
             />`,
           ])}
@@ -117,7 +110,7 @@ function ThreadState({ thread, firstName }) {
   </p>`;
 }
 
-function Bubble({ message, state, fmt, rules, isOwnUrl }) {
+function Bubble({ message, state, fmt, isOwnUrl }) {
   const outbound = message.direction === "outbound";
   const status = String(message.status || "unknown");
   const failed = ["failed", "undelivered"].includes(status) || Boolean(message.errorCode);
@@ -125,13 +118,11 @@ function Bubble({ message, state, fmt, rules, isOwnUrl }) {
   const phones = state.thread.phones;
   const chartPhone = phones.find((phone) => phone.number === message.patientNumber);
   const media = message.media?.length ? message.media : state.media[message.sid] || [];
-  const canDelete = state.config.isAdmin && message.sid && !message.deleted && rules.isFinal(status);
   const classes = ["bubble", outbound ? "outbound" : "inbound", failed && "failed", unknown && "uncertain"];
   return html`<li
     class=${classes.filter(Boolean).join(" ")}
     data-testid="thread-message"
     data-sid=${message.sid || ""}
-    data-client-request-id=${message.clientRequestId || ""}
     data-direction=${outbound ? "outbound" : "inbound"}
   >
     <div class="bubble-meta">
@@ -149,7 +140,6 @@ function Bubble({ message, state, fmt, rules, isOwnUrl }) {
     <div class="bubble-foot">
       ${message.shared && html`<span class="chip shared" data-testid="bubble-shared" title="This number is on more than one patient's chart">shared number</span>`}
       ${outbound && phones.length > 1 && message.patientNumber && html`<span class="muted to">to ${chartPhone?.use ? chartPhone.use : fmt.phone(message.patientNumber)}</span>`}
-      ${canDelete && html`<button type="button" class="button link danger-link" data-action="delete-message" data-sid=${message.sid} data-testid="bubble-delete">Delete</button>`}
       <${StatusBadge} status=${status} testid="bubble-status" />
     </div>
     ${unknown && html`<p class="bubble-notice" role="status" data-testid="bubble-notice">May have been sent: check the conversation before sending it again.</p>`}
