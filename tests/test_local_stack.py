@@ -166,6 +166,7 @@ class FakeRunner:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.socket_headers: list[dict[str, str]] = []
+        self.opened_by: list[str] = []
 
     def simple_api(
         self, method: str, path: str, query_string: str, body: bytes, headers: Mapping[str, str]
@@ -191,7 +192,8 @@ class FakeRunner:
         self.socket_headers.append(dict(headers))
         return WebSocketDecision(headers.get("canvas-logged-in-user-type") == "Staff")
 
-    def open_app(self, patient_id: str) -> AppLaunch:
+    def open_app(self, patient_id: str, staff_id: str = "") -> AppLaunch:
+        self.opened_by.append(staff_id)
         return AppLaunch('<p class="x">app for ' + patient_id + "</p>", "right_chart_pane", "SMS")
 
 
@@ -280,12 +282,13 @@ def test_proxy_log_lines_hide_phone_numbers_and_queries(
 def test_chart_page_escapes_the_app_into_srcdoc(
     fake_preview: tuple[PreviewServer, FakeRunner],
 ) -> None:
-    server, _ = fake_preview
+    server, runner = fake_preview
 
     page = requests.get(f"{server.url}/patient/{demo_data.ADA.key}", timeout=5)
 
     assert 'srcdoc="&lt;p class=&#34;x&#34;&gt;app for ' in page.text
     assert _srcdoc(page.text) == f'<p class="x">app for {demo_data.ADA.key}</p>'
+    assert runner.opened_by == [demo_data.STAFF.key]  # as the logged-in staff member
 
 
 @runner
