@@ -104,7 +104,7 @@ export function fullTime(iso, locale = undefined) {
   if (!iso) return "—";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return String(iso);
-  return date.toLocaleString(locale, { dateStyle: "full", timeStyle: "medium" });
+  return date.toLocaleString(locale, { dateStyle: "full", timeStyle: "medium", hourCycle: "h23" });
 }
 
 /** "The character “ (U+201C)" or "An invisible character (U+00A0)". */
