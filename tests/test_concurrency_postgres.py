@@ -225,7 +225,8 @@ def test_runner_serves_on_postgres_with_several_workers(
     finally:
         admin.clear_faults()
     assert answers == [200] * MIN_WORKERS
-    assert elapsed < 2 * 0.4, f"{MIN_WORKERS} requests of 400 ms took {elapsed:.2f} s: serialized"
+    # One worker would need 4 x 400 ms; anything under 3 x 400 ms needs several at once.
+    assert elapsed < 3 * 0.4, f"{MIN_WORKERS} requests of 400 ms took {elapsed:.2f} s: serialized"
     roles = database.execute(
         "SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = current_database()"
     ).fetchall()
