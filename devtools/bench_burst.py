@@ -1,10 +1,11 @@
 """The webhook burst of `make bench`: what Twilio sends a busy practice, at once, on each database.
 
-90 texts are sent through the plugin first (the stand-in holds its own callbacks). Then 300
-signed status callbacks (sending, sent and the final status of each text, delivered or
-undelivered with error 30003, plus 30 replays of random ones) and 50 inbound texts (half from a
-patient, half from unknown numbers) are shuffled and posted by 20 concurrent clients through the
-runner's gRPC, both SimpleAPI passes each. The runner serves them with its worker pool.
+90 texts are sent through the plugin first: half to Maria's mobile (they end delivered), half to
+the stand-in's unreachable handset (undelivered, error 30003), the same ends the stand-in's own
+callbacks report, if they run. Then 300 signed status callbacks (sending, sent and the final
+status of each text, plus 30 replays of random ones) and 50 inbound texts (half from a patient,
+half from unknown numbers) are shuffled and posted by 20 concurrent clients through the runner's
+gRPC, both SimpleAPI passes each. The runner serves them with its worker pool.
 
 Afterwards the plugin's rows are read from the runner's own database (SQLite file or PostgreSQL):
 
@@ -43,13 +44,18 @@ from devtools.bench_client import (
 from devtools.bench_stats import Timing
 from devtools.runner_client import ApiResult, canvas_database_path
 from devtools.stack import LocalStack
+from devtools.twilio_sandbox.lifecycle import UNREACHABLE_HANDSET
 from twilio_sms_mms.constants.statuses import status_rank
 
 SENDS = 90
 REPLAYS = 30
 INBOUND = 50
 CONCURRENCY = 20
-FINALS: tuple[tuple[str, int | None], ...] = (("delivered", None), ("undelivered", 30003))
+# (recipient, final status, its error code), alternately: what the stand-in does for each.
+RECIPIENTS: tuple[tuple[str, str, int | None], ...] = (
+    (demo_data.MARIA.phones[0].value, "delivered", None),
+    (UNREACHABLE_HANDSET, "undelivered", 30003),
+)
 MAIN_LINE = demo_data.MAIN_LINE.phone_number
 MARIA = demo_data.MARIA
 MARIA_MOBILE = MARIA.phones[0].value
@@ -65,6 +71,7 @@ class Webhook:
 
     kind: str  # "status" | "inbound"
     sid: str
+    number_to: str = ""
     status: str = ""
     error_code: int | None = None
     number_from: str = ""
@@ -152,20 +159,26 @@ class StoredMessages:
 
 
 def send_texts(plugin: PluginDriver, admin: SandboxAdmin, count: int) -> list[SentMessage]:
-    """Send `count` texts to Maria's mobile (no injected delay while sending)."""
+    """Send `count` texts, alternately to each of RECIPIENTS (no injected delay meanwhile)."""
     line = phone_sids(plugin.phone_list())[MAIN_LINE]
     admin.set_delay(0)
+    sent = []
     try:
-        return [
-            sent_message(
-                plugin.send(
-                    MAIN_LINE, line, MARIA_MOBILE, f"Burst {i}: see you Tuesday.", (), MARIA.key
-                )
+        for i in range(count):
+            number_to = RECIPIENTS[i % len(RECIPIENTS)][0]
+            patient = MARIA.key if number_to == MARIA_MOBILE else ""
+            answer = plugin.send(
+                MAIN_LINE,
+                line,
+                number_to,
+                f"Burst {i}: see you Tuesday.",
+                patient_id=patient,
+                confirm_no_consent=not patient,
             )
-            for i in range(count)
-        ]
+            sent.append(sent_message(answer))
     finally:
         admin.clear_faults()
+    return sent
 
 
 def burst_webhooks(
@@ -174,11 +187,12 @@ def burst_webhooks(
     """The shuffled burst and, per sent sid, the (status, error code) it must end at."""
     expected: dict[str, tuple[str, int | None]] = {}
     callbacks: list[Webhook] = []
-    for index, message in enumerate(sent):
-        final, code = FINALS[index % len(FINALS)]
+    ends = {number: (final, code) for number, final, code in RECIPIENTS}
+    for message in sent:
+        final, code = ends[message.number_to]
         expected[message.sid] = (final, code)
         for status, error in (("sending", None), ("sent", None), (final, code)):
-            callbacks.append(Webhook("status", message.sid, status, error))
+            callbacks.append(Webhook("status", message.sid, message.number_to, status, error))
     callbacks += rng.sample(callbacks, REPLAYS)
     inbound = [
         Webhook(
@@ -198,7 +212,7 @@ def post(plugin: PluginDriver, webhook: Webhook) -> Answer:
     """Post one webhook through the runner and time it."""
     began = time.perf_counter()
     if webhook.kind == "status":
-        message = SentMessage(webhook.sid, MAIN_LINE, MARIA_MOBILE)
+        message = SentMessage(webhook.sid, MAIN_LINE, webhook.number_to)
         result = plugin.status(message, webhook.status, webhook.error_code)
     else:
         result = plugin.inbound(webhook.number_from, MAIN_LINE, webhook.body, webhook.sid)

@@ -123,10 +123,12 @@ class PluginDriver:
         media_urls: Sequence[str] = (),
         patient_id: str = "",
         client_request_id: str = "",
+        confirm_no_consent: bool = False,
     ) -> ApiResult:
         """POST /sms_send; the plugin's own status URL is used as the callback.
 
         Every call is a new draft (a fresh `clientRequestId`) unless one is given.
+        `confirm_no_consent`: the clinician confirmed a number no chart records consent for.
         """
         payload: dict[str, object] = {
             "clientRequestId": client_request_id or new_client_request_id(),
@@ -140,6 +142,8 @@ class PluginDriver:
             payload["mediaUrl"] = list(media_urls)
         if patient_id:
             payload["patientId"] = patient_id
+        if confirm_no_consent:
+            payload["confirmNoConsent"] = True
         return self.post_json("/sms_send", payload)
 
     # Twilio webhooks (no session, signed) ------------------------------------------------
