@@ -20,6 +20,8 @@ __all__ = [
     "twiml_reply",
 ]
 
+REPLACEMENT_CHARACTER = "\ufffd"
+NUMBER_MAX_CHARS = 16
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?>\n<Response />'
 
 
@@ -29,9 +31,17 @@ def form_params(raw: str) -> dict[str, list[str]]:
 
 
 def first(params: dict[str, list[str]], name: str) -> str:
-    """The first value of a parameter, or "" when Twilio omitted it."""
+    """The first value of a parameter, or "" when Twilio omitted it.
+
+    NUL becomes U+FFFD: PostgreSQL refuses it in text, and a texter's message must still be kept.
+    """
     values = params.get(name) or [""]
-    return values[0]
+    return values[0].replace("\x00", REPLACEMENT_CHARACTER)
+
+
+def number_param(params: dict[str, list[str]], name: str) -> str:
+    """A From/To value cut to the longest number the plugin stores (E.164: 16 characters)."""
+    return first(params, name)[:NUMBER_MAX_CHARS]
 
 
 @dataclass(frozen=True)
@@ -52,8 +62,8 @@ class InboundMessage:
         count = min(int(declared), MEDIA_MAX_COUNT) if declared.isdigit() else 0
         return cls(
             message_sid=first(params, "MessageSid") or first(params, "SmsMessageSid"),
-            number_from=first(params, "From"),
-            number_to=first(params, "To"),
+            number_from=number_param(params, "From"),
+            number_to=number_param(params, "To"),
             body=first(params, "Body"),
             media_urls=tuple(first(params, f"MediaUrl{index}") for index in range(count)),
             media_types=tuple(first(params, f"MediaContentType{index}") for index in range(count)),
@@ -83,8 +93,8 @@ class StatusUpdate:
             message_sid=first(params, "MessageSid") or first(params, "SmsSid"),
             status=first(params, "MessageStatus") or first(params, "SmsStatus"),
             error_code=int(code) if code.isdigit() else None,
-            number_from=first(params, "From"),
-            number_to=first(params, "To"),
+            number_from=number_param(params, "From"),
+            number_to=number_param(params, "To"),
         )
 
 
