@@ -91,6 +91,7 @@ def write_plugin_secrets(
         "TwilioAPISecret": demo_data.API_SECRET,
         "TwilioAuthToken": demo_data.AUTH_TOKEN,
         "TwilioApiBaseUrl": sandbox_url,
+        "TwilioMessagingApiBaseUrl": sandbox_url,
         "PublicBaseUrl": public_url,
         "AutoReplyText": demo_data.AUTO_REPLY_TEXT,
         "HelpReplyText": demo_data.HELP_REPLY_TEXT,

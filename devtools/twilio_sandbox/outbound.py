@@ -8,6 +8,7 @@ from devtools.twilio_sandbox.compose import compose_message
 from devtools.twilio_sandbox.context import SandboxContext
 from devtools.twilio_sandbox.errors import TwilioError
 from devtools.twilio_sandbox.media_source import resolve_media
+from devtools.twilio_sandbox.messaging_v1 import pick_sender
 from devtools.twilio_sandbox.records import OUTBOUND_API, Message
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -20,9 +21,18 @@ def _first(form: list[tuple[str, str]], name: str) -> str:
     return next((value for key, value in form if key == name), "")
 
 
+def sender_of(ctx: SandboxContext, form: list[tuple[str, str]]) -> str:
+    """The From of a send: given, or picked from its MessagingServiceSid's numbers."""
+    sender = _first(form, "From").strip()
+    service_sid = _first(form, "MessagingServiceSid").strip()
+    if sender or not service_sid:
+        return sender
+    return pick_sender(ctx.store, service_sid)
+
+
 def validate_send(ctx: SandboxContext, form: list[tuple[str, str]]) -> None:
     """Raise the TwilioError Twilio would answer for this send, in Twilio's order of checks."""
-    to, sender = _first(form, "To").strip(), _first(form, "From").strip()
+    to, sender = _first(form, "To").strip(), sender_of(ctx, form)
     body = _first(form, "Body")
     media_urls = [value for key, value in form if key == "MediaUrl"]
     callback = _first(form, "StatusCallback")
@@ -61,7 +71,7 @@ def create_outbound(ctx: SandboxContext, form: list[tuple[str, str]]) -> Message
     media = [resolve_media(value, own, ctx.store) for key, value in form if key == "MediaUrl"]
     message, rows = compose_message(
         OUTBOUND_API,
-        _first(form, "From").strip(),
+        sender_of(ctx, form),
         _first(form, "To").strip(),
         _first(form, "Body"),
         media,

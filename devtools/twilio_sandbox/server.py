@@ -20,8 +20,14 @@ from devtools.twilio_sandbox.errors import (
 )
 from devtools.twilio_sandbox.http_types import Reply, Request, json_reply
 from devtools.twilio_sandbox.lifecycle import Lifecycle
+from devtools.twilio_sandbox.messaging_v1 import (
+    V1_PREFIX,
+    handle_v1,
+    route_kind_v1,
+    seed_messaging_demo,
+)
 from devtools.twilio_sandbox.rest import dispatch, route_kind
-from devtools.twilio_sandbox.seed import seed_demo
+from devtools.twilio_sandbox.seed import MAIN_LINE, seed_demo
 from devtools.twilio_sandbox.store import Store
 from devtools.twilio_sandbox.twilio_json import API_VERSION
 
@@ -65,6 +71,22 @@ def handle_rest(ctx: SandboxContext, request: Request) -> Reply:
         return json_reply(exc.status, exc.body())
 
 
+def handle_messaging_v1(ctx: SandboxContext, request: Request) -> Reply:
+    """Answer a Messaging v1 request under /v1/: count, delay, fault, auth, then route."""
+    ctx.stats.count(route_kind_v1(request.method, request.path))
+    delay_ms, fail_status = ctx.faults.take()
+    if delay_ms:
+        time.sleep(delay_ms / 1000)
+    try:
+        if fail_status:
+            raise injected_fault(fail_status)
+        if not is_authorized(request.headers.get("authorization"), ctx.config):
+            raise authenticate()
+        return handle_v1(ctx.store, ctx.account_sid, request)
+    except TwilioError as exc:
+        return json_reply(exc.status, exc.body())
+
+
 class SandboxHandler(BaseHTTPRequestHandler):
     """Turns HTTP requests into `Request`s and writes `Reply`s (HTTP/1.0: one request each)."""
 
@@ -85,6 +107,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         try:
             if request.path.startswith(ACCOUNTS_PREFIX):
                 reply = handle_rest(ctx, request)
+            elif request.path.startswith(V1_PREFIX):
+                reply = handle_messaging_v1(ctx, request)
             elif request.path.startswith("/_sandbox"):
                 reply = dispatch_admin(ctx, request)
             elif request.path == "/":
@@ -160,6 +184,7 @@ def create_sandbox(config: SandboxConfig) -> RunningSandbox:
     store = Store(config.db_path)
     if config.seed == "demo":
         seed_demo(store, config.account_sid)
+        seed_messaging_demo(store, config.account_sid, MAIN_LINE)
     port = int(server.server_address[1])
     host = "127.0.0.1" if config.host in ("0.0.0.0", "") else config.host
     bound_url = f"http://{host}:{port}"
