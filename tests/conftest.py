@@ -28,7 +28,7 @@ def custom_data_tables(django_db_setup: None, django_db_blocker: Any) -> None:
     from plugin_runner.ddl import execute_create_table_sql, generate_create_table_sql
     from plugin_runner.installation import register_plugin_app_config
 
-    from twilio_sms_mms.models import records
+    from twilio_sms_mms.models import attachments, records
 
     register_plugin_app_config("twilio_sms_mms")
     with django_db_blocker.unblock():
@@ -40,6 +40,8 @@ def custom_data_tables(django_db_setup: None, django_db_blocker: Any) -> None:
             records.AuditEntry,
             records.DataMigration,
         ):
+            execute_create_table_sql(generate_create_table_sql("twilio__sms_mms", model))
+        for model in (attachments.Attachment, attachments.AttachmentChunk):
             execute_create_table_sql(generate_create_table_sql("twilio__sms_mms", model))
 
 

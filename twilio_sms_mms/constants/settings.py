@@ -26,6 +26,15 @@ TWILIO_API_VERSION_PATH = "/2010-04-01/Accounts/{account_sid}/"
 INBOUND_ROUTE = "/inbound_treatment"
 STATUS_ROUTE = "/outbound_api_status"
 WEBHOOK_ROUTES = frozenset({INBOUND_ROUTE, STATUS_ROUTE})
+# Public routes: no Canvas session. The webhooks prove a Twilio signature; the media route that
+# Twilio fetches an MMS attachment from proves a secret token in its path (404 otherwise).
+PUBLIC_MEDIA_ROUTE = "/public_media"
+
+
+def is_public_route(path: str) -> bool:
+    """Whether `path` (relative to ROUTE_PREFIX) skips the Staff session check."""
+    return path in WEBHOOK_ROUTES or path.startswith(f"{PUBLIC_MEDIA_ROUTE}/")
+
 
 # Limits.
 BODY_MAX_CHARS = 1600

@@ -16,8 +16,13 @@ from canvas_sdk.handlers.simple_api import Credentials, SimpleAPI, api
 from django.utils.functional import cached_property
 from logger import log
 
-from twilio_sms_mms.constants.settings import INBOUND_ROUTE, STATUS_ROUTE, WEBHOOK_ROUTES
-from twilio_sms_mms.services import messaging, presenters, storage, validation
+from twilio_sms_mms.constants.settings import (
+    INBOUND_ROUTE,
+    PUBLIC_MEDIA_ROUTE,
+    STATUS_ROUTE,
+    is_public_route,
+)
+from twilio_sms_mms.services import attachments, messaging, presenters, storage, validation
 from twilio_sms_mms.services.config import PluginConfig
 from twilio_sms_mms.services.errors import ApiError, admin_only, bad_request
 from twilio_sms_mms.services.log_safety import mask_numbers
@@ -60,8 +65,9 @@ class SmsManip(SimpleAPI):
         return super().compute()
 
     def authenticate(self, credentials: Credentials) -> bool:
-        """Webhooks pass here and prove their signature in the route; the rest need Staff."""
-        if self.request.path in WEBHOOK_ROUTES:
+        """Public routes (settings.is_public_route) prove a signature or token in the route;
+        the rest need Staff."""
+        if is_public_route(self.request.path):
             return True
         headers = self.request.headers
         return headers.get("canvas-logged-in-user-type") == "Staff" and bool(
@@ -135,6 +141,23 @@ class SmsManip(SimpleAPI):
     def sms_send(self) -> list[Response]:
         """Validate and send an SMS/MMS once per clientRequestId: 201 sent, 202 outcome unknown."""
         return self.respond(self.send_message, status=HTTPStatus.CREATED)
+
+    @api.post("/attachments")
+    def attachment_upload(self) -> list[Response]:
+        """Files from the clinician's device for an MMS (multipart `files`): 201 with their ids."""
+        return self.respond(self.upload_attachments, status=HTTPStatus.CREATED)
+
+    @api.get(f"{PUBLIC_MEDIA_ROUTE}/<media_id>/<token>")
+    def public_media(self) -> list[Response]:
+        """PUBLIC: an uploaded attachment's bytes for Twilio; 404 unless id and token match."""
+        found = attachments.public_content(
+            self.request.path_params.get("media_id", ""), self.request.path_params.get("token", "")
+        )
+        if found is None:
+            return [Response(b"", status_code=HTTPStatus.NOT_FOUND)]
+        content, content_type = found
+        headers = {"X-Content-Type-Options": "nosniff"}
+        return [Response(content, HTTPStatus.OK, headers=headers, content_type=content_type)]
 
     @api.post("/inbound_webhook/<phone_sid>")
     def inbound_webhook(self) -> list[Response]:
@@ -237,8 +260,11 @@ class SmsManip(SimpleAPI):
         return body, effects
 
     def send_message(self) -> RouteResult:
-        """Body of POST /sms_send."""
+        """Body of POST /sms_send (`attachmentIds` become MediaUrls under PublicBaseUrl)."""
         data = self.json_body()
+        uploaded = attachments.media_urls_for(self.config, self.staff_id, data.get("attachmentIds"))
+        if uploaded:
+            data = {**data, "mediaUrl": attachments.merge_media(data.get("mediaUrl"), uploaded)}
         request = validation.parse_send_request(data, self.config.status_url)
         if request.callback_url != self.config.status_url:
             self.require_admin("use a status callback URL other than the plugin's own")
@@ -251,8 +277,15 @@ class SmsManip(SimpleAPI):
         )
         answer = messaging.send_to_patient(self.twilio, request, context)
         sent = answer.body["message"]
+        if uploaded:
+            attachments.mark_sent(data.get("attachmentIds"), sent["sid"] or "")
         log.info(f"message sent sid={sent['sid']} status={sent['status']} -> {answer.status}")
         return answer
+
+    def upload_attachments(self) -> dict:
+        """Body of POST /attachments."""
+        files = attachments.parse_upload(self.request)
+        return {"attachments": attachments.store_uploads(self.staff_id, files)}
 
     def read_audit(self) -> dict:
         """Body of GET /audit."""
