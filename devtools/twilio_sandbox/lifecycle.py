@@ -82,6 +82,10 @@ class Lifecycle:
         """Start moving a freshly queued message along its steps."""
         self._schedule(message_sid, steps_for(to_number))
 
+    def fail(self, message_sid: str, error_code: int, error_message: str) -> None:
+        """Fail a freshly queued message (e.g. its media could not be fetched)."""
+        self._schedule(message_sid, [Step("failed", error_code, error_message)])
+
     def stop(self) -> None:
         """Stop the timer thread and wait for running callbacks."""
         with self._wake:

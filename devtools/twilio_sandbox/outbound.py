@@ -7,6 +7,7 @@ from devtools.twilio_sandbox.clock import now_us
 from devtools.twilio_sandbox.compose import compose_message
 from devtools.twilio_sandbox.context import SandboxContext
 from devtools.twilio_sandbox.errors import TwilioError
+from devtools.twilio_sandbox.media_fetch import collect_media
 from devtools.twilio_sandbox.media_source import resolve_media
 from devtools.twilio_sandbox.messaging_v1 import pick_sender
 from devtools.twilio_sandbox.records import OUTBOUND_API, Message
@@ -68,7 +69,10 @@ def create_outbound(ctx: SandboxContext, form: list[tuple[str, str]]) -> Message
     """Validate, store a queued outbound-api message with its media, and start its lifecycle."""
     validate_send(ctx, form)
     own = [ctx.public_url, ctx.bound_url]
-    media = [resolve_media(value, own, ctx.store) for key, value in form if key == "MediaUrl"]
+    media, failure = collect_media(
+        [value for key, value in form if key == "MediaUrl"],
+        lambda url: resolve_media(url, own, ctx.store),
+    )
     message, rows = compose_message(
         OUTBOUND_API,
         sender_of(ctx, form),
@@ -80,5 +84,8 @@ def create_outbound(ctx: SandboxContext, form: list[tuple[str, str]]) -> Message
         status_callback=_first(form, "StatusCallback"),
     )
     ctx.store.add_message(message, rows)
-    ctx.lifecycle.track(message.sid, message.to_number)
+    if failure is not None:
+        ctx.lifecycle.fail(message.sid, failure.code, failure.message)
+    else:
+        ctx.lifecycle.track(message.sid, message.to_number)
     return message

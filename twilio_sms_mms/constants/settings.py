@@ -10,6 +10,7 @@ API_SECRET = "TwilioAPISecret"
 AUTH_TOKEN = "TwilioAuthToken"
 PUBLIC_BASE_URL = "PublicBaseUrl"
 TWILIO_API_BASE_URL = "TwilioApiBaseUrl"
+MESSAGING_API_BASE_URL = "TwilioMessagingApiBaseUrl"
 AUTO_REPLY_TEXT = "AutoReplyText"
 HELP_REPLY_TEXT = "HelpReplyText"
 QUICK_REPLIES = "QuickReplies"
@@ -21,6 +22,8 @@ ADMIN_STAFF_IDS = "AdminStaffIds"
 
 DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com"
 TWILIO_API_VERSION_PATH = "/2010-04-01/Accounts/{account_sid}/"
+DEFAULT_MESSAGING_API_BASE_URL = "https://messaging.twilio.com"
+MESSAGING_API_VERSION_PATH = "/v1/"
 
 # Webhook routes, relative to ROUTE_PREFIX.
 INBOUND_ROUTE = "/inbound_treatment"
@@ -45,6 +48,8 @@ PAGE_SIZE_MAX = 200
 PHONE_PAGE_SIZE = 1000
 PHONE_PAGES_MAX = 5
 CAPABILITIES_CACHE_SECONDS = 600
+READINESS_CACHE_SECONDS = 600
+SERVICE_PAGE_SIZE = 100
 
 # The chart app, as Canvas identifies it (module:class).
 APP_IDENTIFIER = f"{PLUGIN_NAME}.handlers.sms_form_app:SmsFormApp"

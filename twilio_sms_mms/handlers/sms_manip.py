@@ -26,6 +26,7 @@ from twilio_sms_mms.services import attachments, messaging, presenters, storage,
 from twilio_sms_mms.services.config import PluginConfig
 from twilio_sms_mms.services.errors import ApiError, admin_only, bad_request
 from twilio_sms_mms.services.log_safety import mask_numbers
+from twilio_sms_mms.services.readiness_report import readiness_report
 from twilio_sms_mms.services.twilio_service import TwilioService
 from twilio_sms_mms.services.webhook_security import check_signature
 from twilio_sms_mms.services.webhooks import (
@@ -97,6 +98,17 @@ class SmsManip(SimpleAPI):
                 ],
                 "pluginUrls": self.config.plugin_urls,
             }
+        )
+
+    @api.get("/phone_readiness")
+    def phone_readiness(self) -> list[Response]:
+        """Each practice number's US texting readiness (A2P 10DLC); `?refresh=1` skips the cache."""
+        return self.respond(
+            lambda: readiness_report(
+                self.config.account_sid,
+                lambda: self.twilio,
+                refresh=self.request.query_params.get("refresh") in ("1", "true"),
+            )
         )
 
     @api.get("/message_list/<number>/<direction>")

@@ -36,6 +36,7 @@ class PluginConfig:
     admin_staff_ids: frozenset[str]
     problems: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    messaging_api_base_url: str = names.DEFAULT_MESSAGING_API_BASE_URL
 
     @classmethod
     def from_variables(cls, secrets: dict, environment: dict) -> PluginConfig:
@@ -45,11 +46,16 @@ class PluginConfig:
         api_base = (
             values[names.TWILIO_API_BASE_URL].rstrip("/") or names.DEFAULT_TWILIO_API_BASE_URL
         )
+        messaging_base = (
+            values[names.MESSAGING_API_BASE_URL].rstrip("/") or names.DEFAULT_MESSAGING_API_BASE_URL
+        )
         problems = [f"{name} is not set" for name in REQUIRED_FOR_API if not values[name]]
         if not ORIGIN_PATTERN.fullmatch(public):
             problems.append(f"{names.PUBLIC_BASE_URL} must be scheme://host[:port]")
         if not ORIGIN_PATTERN.fullmatch(api_base):
             problems.append(f"{names.TWILIO_API_BASE_URL} must be scheme://host[:port]")
+        if not ORIGIN_PATTERN.fullmatch(messaging_base):
+            problems.append(f"{names.MESSAGING_API_BASE_URL} must be scheme://host[:port]")
         quick_replies, quick_reply_problem = parse_quick_replies(values[names.QUICK_REPLIES])
         return cls(
             account_sid=values[names.ACCOUNT_SID],
@@ -68,6 +74,7 @@ class PluginConfig:
             admin_staff_ids=staff_ids(values[names.ADMIN_STAFF_IDS]),
             problems=tuple(problems),
             warnings=(quick_reply_problem,) if quick_reply_problem else (),
+            messaging_api_base_url=messaging_base,
         )
 
     def is_admin(self, staff_id: str) -> bool:
@@ -99,6 +106,11 @@ class PluginConfig:
         path = names.TWILIO_API_VERSION_PATH.format(account_sid=self.account_sid)
         return f"{self.twilio_api_base_url}{path}"
 
+    @property
+    def messaging_url(self) -> str:
+        """The base URL of Twilio's Messaging v1 API, ending with a slash."""
+        return f"{self.messaging_api_base_url}{names.MESSAGING_API_VERSION_PATH}"
+
 
 _ALL_NAMES = (
     names.ACCOUNT_SID,
@@ -107,6 +119,7 @@ _ALL_NAMES = (
     names.AUTH_TOKEN,
     names.PUBLIC_BASE_URL,
     names.TWILIO_API_BASE_URL,
+    names.MESSAGING_API_BASE_URL,
     names.AUTO_REPLY_TEXT,
     names.HELP_REPLY_TEXT,
     names.QUICK_REPLIES,

@@ -24,6 +24,7 @@ from requests.exceptions import RequestException, Timeout
 from twilio_sms_mms.constants import settings as limits
 from twilio_sms_mms.services.errors import ApiError, bad_request, from_network_failure
 from twilio_sms_mms.services.errors import from_twilio_failure as twilio_error
+from twilio_sms_mms.services.sending_services import Campaign, MessagingService, ServiceSenders
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -117,6 +118,8 @@ class TwilioService:
         self.config = config
         self.client = SmsClient(Settings(config.account_sid, config.api_key, config.api_secret))
         self.client.http = Http(config.twilio_account_url)
+        # Batches that mix both APIs: every URL is built here from the two configured origins.
+        self.both_apis = Http()
         credentials = f"{config.api_key}:{config.api_secret}".encode()
         self.auth = {"Authorization": f"Basic {b64encode(credentials).decode()}"}
 
@@ -131,6 +134,48 @@ class TwilioService:
             url, pages = data.get("next_page_uri"), pages + 1
         remember_capabilities(self.config.account_sid, phones)
         return phones
+
+    def senders(self) -> tuple[list[PhoneNumber], list[ServiceSenders]]:
+        """The account's numbers and its Messaging Services, each with numbers and campaigns.
+
+        2 round trips of parallel requests: the numbers' first page with the services' list,
+        then the numbers and the US A2P campaigns of every service: 2 + 2 x services requests.
+        """
+        messaging = self.config.messaging_url
+        first = self.batch(
+            [
+                f"{self.config.twilio_account_url}IncomingPhoneNumbers.json"
+                f"?PageSize={limits.PHONE_PAGE_SIZE}",
+                f"{messaging}Services?PageSize={limits.SERVICE_PAGE_SIZE}",
+            ]
+        )
+        phones = self.parsed(lambda: phones_of(first[0]))
+        services = self.parsed(
+            lambda: [MessagingService.from_twilio(item) for item in first[1]["services"]]
+        )
+        remember_capabilities(self.config.account_sid, phones)
+        pages = self.batch(
+            [
+                url
+                for service in services
+                for url in (
+                    f"{messaging}Services/{service.sid}/PhoneNumbers?PageSize=1000",
+                    f"{messaging}Services/{service.sid}/Compliance/Usa2p",
+                )
+            ]
+        )
+        return phones, self.parsed(lambda: senders_of(services, pages))
+
+    def batch(self, urls: list[str]) -> list[Any]:
+        """GET absolute Twilio URLs in parallel (1 round trip) and return their JSON."""
+        if not urls:
+            return []
+        responses = self.guarded(
+            lambda: self.both_apis.batch_requests(
+                [batch_get(url, headers=self.auth) for url in urls]
+            )
+        )
+        return [self.json_of(response) for response in responses]
 
     def message_page(
         self, number: str, direction: str, page_size: int, cursor: str | None
@@ -320,6 +365,18 @@ class TwilioService:
 def phones_of(page: dict) -> list[PhoneNumber]:
     """The numbers of one IncomingPhoneNumbers page."""
     return [PhoneNumber.from_twilio(item) for item in page["incoming_phone_numbers"]]
+
+
+def senders_of(services: list[MessagingService], pages: list[dict]) -> list[ServiceSenders]:
+    """Pair each service with its PhoneNumbers and Usa2p pages (in `senders()`'s order)."""
+    return [
+        ServiceSenders(
+            service=service,
+            numbers=tuple(item["phone_number"] for item in numbers["phone_numbers"]),
+            campaigns=tuple(Campaign.from_twilio(item) for item in campaigns["compliance"]),
+        )
+        for service, numbers, campaigns in zip(services, pages[::2], pages[1::2], strict=True)
+    ]
 
 
 def encode_cursor(next_page_uri: str) -> str:
