@@ -39,6 +39,8 @@ def custom_data_tables(django_db_setup: None, django_db_blocker: Any) -> None:
             records.OptOut,
             records.AuditEntry,
             records.DataMigration,
+            records.AutoReply,
+            records.Conversation,
         ):
             execute_create_table_sql(generate_create_table_sql("twilio__sms_mms", model))
         for model in (attachments.Attachment, attachments.AttachmentChunk):

@@ -261,7 +261,7 @@ def test_shared_number_links_every_patient(
     result = post_signed("/inbound_treatment", inbound_params())
 
     assert sorted(b["channel"] for b in broadcasts(result)) == sorted(
-        [f"patient_{maria.id}", f"patient_{child.id}"]
+        ["inbox", f"patient_{maria.id}", f"patient_{child.id}"]
     )
     assert thread(staff_headers, child).json()["messages"][0]["shared"] is True
     assert thread(staff_headers, child).json()["phones"][0]["shared"] is True

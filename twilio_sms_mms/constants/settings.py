@@ -19,6 +19,13 @@ CREATE_TASK_ON_INBOUND = "CreateTaskOnInbound"
 INBOUND_TASK_TEAM_ID = "InboundTaskTeamId"
 AUDIT_STAFF_IDS = "AuditStaffIds"
 ADMIN_STAFF_IDS = "AdminStaffIds"
+# Practice inbox and after-hours auto-reply (PracticeTimeZone is shared with scheduled texts).
+OFFICE_HOURS = "OfficeHours"
+AFTER_HOURS_REPLY_TEXT = "AfterHoursReplyText"
+PRACTICE_TIME_ZONE = "PracticeTimeZone"
+AUTO_REPLY_QUIET_HOURS = "AutoReplyQuietHours"
+DEFAULT_PRACTICE_TIME_ZONE = "America/New_York"
+DEFAULT_AUTO_REPLY_QUIET_HOURS = 12
 
 DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com"
 TWILIO_API_VERSION_PATH = "/2010-04-01/Accounts/{account_sid}/"
@@ -53,3 +60,5 @@ SERVICE_PAGE_SIZE = 100
 
 # The chart app, as Canvas identifies it (module:class).
 APP_IDENTIFIER = f"{PLUGIN_NAME}.handlers.sms_form_app:SmsFormApp"
+# The practice inbox application (opened outside a chart).
+INBOX_APP_IDENTIFIER = f"{PLUGIN_NAME}.handlers.sms_inbox_app:SmsInboxApp"

@@ -22,7 +22,14 @@ from twilio_sms_mms.constants.settings import (
     STATUS_ROUTE,
     is_public_route,
 )
-from twilio_sms_mms.services import attachments, messaging, presenters, storage, validation
+from twilio_sms_mms.services import (
+    attachments,
+    inbox_routes,
+    messaging,
+    presenters,
+    storage,
+    validation,
+)
 from twilio_sms_mms.services.config import PluginConfig
 from twilio_sms_mms.services.errors import ApiError, admin_only, bad_request
 from twilio_sms_mms.services.log_safety import mask_numbers
@@ -211,6 +218,40 @@ class SmsManip(SimpleAPI):
     def audit(self) -> list[Response]:
         """The audit trail, for the staff listed in AuditStaffIds."""
         return self.respond(self.read_audit)
+
+    # The practice inbox (bodies in services/inbox_routes.py) -----------------------------
+
+    @api.get("/inbox")
+    def inbox_page(self) -> list[Response]:
+        """One page of conversations: ?filter=unread|mine|unassigned|done|all&q=&cursor=."""
+        return self.respond(lambda: inbox_routes.page(self.request.query_params, self.staff_id))
+
+    @api.get("/inbox/staff")
+    def inbox_staff(self) -> list[Response]:
+        """Canvas staff to assign conversations to."""
+        return self.respond(inbox_routes.staff)
+
+    @api.get("/inbox/patients")
+    def inbox_patients(self) -> list[Response]:
+        """Patients by name, to link an unknown number to: ?q=."""
+        return self.respond(lambda: inbox_routes.patients(self.request.query_params))
+
+    @api.get("/inbox/conversations/<key>/thread")
+    def inbox_thread(self) -> list[Response]:
+        """The texts of an unknown number's conversation (marks them read)."""
+        return self.respond(lambda: inbox_routes.thread(self.request.path_params["key"]))
+
+    @api.post("/inbox/conversations/<key>/<action>")
+    def inbox_triage(self) -> list[Response]:
+        """assign {staffId} / take / done / reopen / link {patientId, addContactPoint}."""
+        return self.respond(
+            lambda: inbox_routes.triage(
+                self.request.path_params["key"],
+                self.request.path_params["action"],
+                self.json_body,
+                self.staff_id,
+            )
+        )
 
     # Twilio webhooks ---------------------------------------------------------------------
 

@@ -136,3 +136,50 @@ class DataMigration(CustomModel):
 
     class Meta:
         constraints = (UniqueConstraint(fields=["name"], name="datamigration_name_unique"),)
+
+
+class AutoReply(CustomModel):
+    """An automatic reply (AutoReplyText or AfterHoursReplyText) given to an inbound text; the
+    latest one per patient number starts the quiet window (AutoReplyQuietHours)."""
+
+    message_sid = CharField(max_length=34)  # the inbound text answered
+    practice_number = CharField(max_length=16)
+    patient_number = CharField(max_length=16)
+    kind = CharField(max_length=16)  # ReplyKind
+    text = TextField(default="")
+    created = DateTimeField()
+
+    class Meta:
+        constraints = (UniqueConstraint(fields=["message_sid"], name="autoreply_sid_unique"),)
+        indexes = (Index(fields=["patient_number", "created"], name="autoreply_number"),)
+
+
+class Conversation(CustomModel):
+    """One row of the practice inbox: a patient's conversation, or an unknown number's.
+
+    `key` is `patient:<patient id>` or `number:<E.164>`; the last message, unread count,
+    assignee and status are kept here so the inbox reads one row per conversation.
+    """
+
+    key = CharField(max_length=80)
+    patient_id = CharField(max_length=64, default="")
+    patient_number = CharField(max_length=16, default="")
+    practice_number = CharField(max_length=16, default="")
+    name = CharField(max_length=255, default="")  # the patient's name when linked
+    last_sid = CharField(max_length=64, default="")
+    last_preview = CharField(max_length=160, default="")
+    last_direction = CharField(max_length=8, default="")
+    last_at = DateTimeField()
+    unread = IntegerField(default=0)
+    assignee_id = CharField(max_length=64, default="")
+    assignee_name = CharField(max_length=255, default="")
+    status = CharField(max_length=8, default="open")  # ConversationStatus
+    updated = DateTimeField()
+
+    class Meta:
+        constraints = (UniqueConstraint(fields=["key"], name="conversation_key_unique"),)
+        indexes = (
+            Index(fields=["last_at", "dbid"], name="conversation_recent"),
+            Index(fields=["status", "last_at"], name="conversation_status"),
+            Index(fields=["assignee_id", "last_at"], name="conversation_assignee"),
+        )

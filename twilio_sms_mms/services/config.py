@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from twilio_sms_mms.constants import settings as names
+from twilio_sms_mms.services import office_hours
 
 # scheme://host[:port], port 1..65535 without a leading zero (checked with fullmatch).
 ORIGIN_PATTERN = re.compile(
@@ -36,6 +38,9 @@ class PluginConfig:
     admin_staff_ids: frozenset[str]
     problems: tuple[str, ...]
     warnings: tuple[str, ...] = ()
+    # IANA name, validated (PracticeTimeZone; shared by office hours and scheduled texts).
+    practice_time_zone: str = names.DEFAULT_PRACTICE_TIME_ZONE
+    auto_replies: office_hours.AutoReplyRules | None = None
     messaging_api_base_url: str = names.DEFAULT_MESSAGING_API_BASE_URL
 
     @classmethod
@@ -57,6 +62,7 @@ class PluginConfig:
         if not ORIGIN_PATTERN.fullmatch(messaging_base):
             problems.append(f"{names.MESSAGING_API_BASE_URL} must be scheme://host[:port]")
         quick_replies, quick_reply_problem = parse_quick_replies(values[names.QUICK_REPLIES])
+        auto_replies, reply_problems = auto_reply_rules(values)
         return cls(
             account_sid=values[names.ACCOUNT_SID],
             api_key=values[names.API_KEY],
@@ -73,7 +79,9 @@ class PluginConfig:
             audit_staff_ids=staff_ids(values[names.AUDIT_STAFF_IDS]),
             admin_staff_ids=staff_ids(values[names.ADMIN_STAFF_IDS]),
             problems=tuple(problems),
-            warnings=(quick_reply_problem,) if quick_reply_problem else (),
+            warnings=tuple(w for w in (quick_reply_problem, *reply_problems) if w),
+            practice_time_zone=auto_replies.zone.key,
+            auto_replies=auto_replies,
             messaging_api_base_url=messaging_base,
         )
 
@@ -128,6 +136,10 @@ _ALL_NAMES = (
     names.INBOUND_TASK_TEAM_ID,
     names.AUDIT_STAFF_IDS,
     names.ADMIN_STAFF_IDS,
+    names.OFFICE_HOURS,
+    names.AFTER_HOURS_REPLY_TEXT,
+    names.PRACTICE_TIME_ZONE,
+    names.AUTO_REPLY_QUIET_HOURS,
 )
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
@@ -156,6 +168,23 @@ def parse_quick_replies(raw: str) -> tuple[tuple[QuickReply, ...], str | None]:
     ):
         return (), f"{names.QUICK_REPLIES} must be a JSON list of {{name, text}}"
     return tuple(QuickReply(item["name"], item["text"]) for item in items), None
+
+
+def auto_reply_rules(values: dict[str, str]) -> tuple[office_hours.AutoReplyRules, list[str]]:
+    """The after-hours rules; any invalid variable turns automatic replies off (and is named)."""
+    hours, hours_problem = office_hours.parse_office_hours(values[names.OFFICE_HOURS])
+    zone, zone_problem = office_hours.parse_time_zone(values[names.PRACTICE_TIME_ZONE])
+    quiet, quiet_problem = office_hours.parse_quiet_hours(values[names.AUTO_REPLY_QUIET_HOURS])
+    problems = [p for p in (hours_problem, zone_problem, quiet_problem) if p]
+    rules = office_hours.AutoReplyRules(
+        auto_reply_text=values[names.AUTO_REPLY_TEXT],
+        after_hours_text=values[names.AFTER_HOURS_REPLY_TEXT],
+        hours=hours,
+        zone=zone,
+        quiet=timedelta(hours=quiet),
+        broken=bool(problems),
+    )
+    return rules, [f"{p}: automatic replies are off until it is fixed" for p in problems]
 
 
 def staff_ids(raw: str) -> frozenset[str]:

@@ -16,7 +16,15 @@ from django.db.transaction import atomic
 from twilio_sms_mms.constants.error_codes import explain_error
 from twilio_sms_mms.constants.keywords import KeywordFamily
 from twilio_sms_mms.constants.statuses import MessageStatus
-from twilio_sms_mms.services import idempotency, notifications, patients, presenters, storage
+from twilio_sms_mms.services import (
+    auto_reply,
+    idempotency,
+    inbox,
+    notifications,
+    patients,
+    presenters,
+    storage,
+)
 from twilio_sms_mms.services.errors import ApiError
 from twilio_sms_mms.services.idempotency import SendAnswer
 from twilio_sms_mms.services.segments import segmentation
@@ -126,7 +134,10 @@ def send_to_patient(
         storage.audit(context.staff_id, "send", message.sid)
         storage.finish_send_attempt(attempt, message.sid, HTTPStatus.CREATED, body)
     event = {"type": "message", "message": presenters.thread_message(record)}
-    return SendAnswer(HTTPStatus.CREATED, body, notifications.live_update(patient_ids, event))
+    effects = notifications.live_update(patient_ids, event)
+    return SendAnswer(
+        HTTPStatus.CREATED, body, effects + inbox.record_activity(record, patient_ids)
+    )
 
 
 def record_unknown(
@@ -155,7 +166,10 @@ def record_unknown(
         storage.audit(context.staff_id, "send_unknown", context.client_request_id)
     event = {"type": "message", "message": presenters.thread_message(record)}
     body = unknown_body(attempt, request, context.client_request_id, record)
-    return SendAnswer(HTTPStatus.ACCEPTED, body, notifications.live_update(patient_ids, event))
+    effects = notifications.live_update(patient_ids, event)
+    return SendAnswer(
+        HTTPStatus.ACCEPTED, body, effects + inbox.record_activity(record, patient_ids)
+    )
 
 
 def unknown_body(
@@ -334,17 +348,12 @@ def receive_inbound(config: PluginConfig, inbound: InboundMessage) -> tuple[str,
         storage.set_opt_out(
             inbound.number_to, inbound.number_from, opted_out, "keyword", record.created
         )
-    reply = (
-        config.help_reply_text
-        if keyword == KeywordFamily.HELP
-        else ""
-        if keyword
-        else config.auto_reply_text
-    )
+    reply = auto_reply.reply_text(config, record, keyword, created)
     if not created:
         return twiml_reply(reply), []
     event = {"type": "message", "message": presenters.thread_message(record)}
     effects = notifications.live_update(patient_ids, event)
+    effects += inbox.record_activity(record, patient_ids)
     for patient_id in patient_ids:
         effects.extend(notifications.unread_badge(patient_id, storage.unread_count(patient_id)))
         if config.create_task_on_inbound and not keyword:
@@ -452,6 +461,8 @@ def patient_thread(
     }
     if cleared:
         effects += notifications.unread_badge(patient_id, 0)
+    if mark_read:
+        effects += inbox.mark_read(inbox.patient_key(patient_id))
     return body, effects
 
 
@@ -463,7 +474,10 @@ def mark_thread_read(patient_id: str) -> tuple[dict, list[Effect]]:
     """
     ensure_links()
     marked = storage.mark_read(patient_id)
-    return {"marked": marked, "unread": 0}, notifications.unread_badge(patient_id, 0)
+    effects = notifications.unread_badge(patient_id, 0) + inbox.mark_read(
+        inbox.patient_key(patient_id)
+    )
+    return {"marked": marked, "unread": 0}, effects
 
 
 def unread_count(patient_id: str) -> int:
