@@ -441,3 +441,20 @@ def test_inbound_text_reaches_the_inbox_channel(maria: Patient, twilio: FakeTwil
     assert events[0]["type"] == "conversations"
     assert events[0]["conversations"][0]["lastMessage"] == "hello inbox"
     assert events[0]["unreadConversations"] == 1
+
+
+@pytest.mark.parametrize(
+    ("channel", "user_type", "ok"),
+    [
+        ("inbox", "Staff", True),
+        ("inbox", "Patient", False),
+        ("inbox\n", "Staff", False),
+        ("inboxes", "Staff", False),
+    ],
+)
+def test_inbox_channel_is_for_staff(channel: str, user_type: str, ok: bool) -> None:
+    from tests.test_websocket_auth import accepted
+
+    headers = {"canvas-logged-in-user-type": user_type, "canvas-logged-in-user-id": "staff-1"}
+
+    assert accepted(channel, headers) is ok
