@@ -15,6 +15,9 @@ const STATIC = join(ROOT, "twilio_sms_mms", "static");
 export const OUTPUTS = {
   script: join(STATIC, "sms_app.js"),
   stylesheet: join(STATIC, "sms_app.css"),
+  // The practice inbox (templates/inbox_app.html): its own entry, the same modules.
+  inboxScript: join(STATIC, "inbox_app.js"),
+  inboxStylesheet: join(STATIC, "inbox_app.css"),
 };
 const FORBIDDEN = [
   ["{{", "a Django variable marker"],
@@ -71,19 +74,26 @@ const PAGE_ONLY_NAMES = [
   ...["chosen", "note"],
 ];
 
-/** The bundle as {script, stylesheet} strings. */
+const scriptOf = (entry) =>
+  esbuild.build({
+    ...COMMON,
+    entryPoints: [join(ROOT, entry)],
+    format: "iife",
+    plugins: [dropIndentation],
+    mangleProps: new RegExp(`^(${PAGE_ONLY_NAMES.join("|")})$`),
+  });
+const stylesheetOf = (entry) => esbuild.build({ ...COMMON, entryPoints: [join(ROOT, entry)] });
+
+/** The bundles as {script, stylesheet, inboxScript, inboxStylesheet} strings. */
 export async function buildBundle() {
-  const [script, stylesheet] = await Promise.all([
-    esbuild.build({
-      ...COMMON,
-      entryPoints: [join(ROOT, "frontend/src/app.js")],
-      format: "iife",
-      plugins: [dropIndentation],
-      mangleProps: new RegExp(`^(${PAGE_ONLY_NAMES.join("|")})$`),
-    }),
-    esbuild.build({ ...COMMON, entryPoints: [join(ROOT, "frontend/src/styles.css")] }),
+  const built = await Promise.all([
+    scriptOf("frontend/src/app.js"),
+    stylesheetOf("frontend/src/styles.css"),
+    scriptOf("frontend/src/inbox.js"),
+    stylesheetOf("frontend/src/inbox.css"),
   ]);
-  return { script: script.outputFiles[0].text, stylesheet: stylesheet.outputFiles[0].text };
+  const [script, stylesheet, inboxScript, inboxStylesheet] = built.map((result) => result.outputFiles[0].text);
+  return { script, stylesheet, inboxScript, inboxStylesheet };
 }
 
 /** Problems that make a bundle unfit for the template, as sentences. */

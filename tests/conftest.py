@@ -19,6 +19,7 @@ PLUGIN_MODULES = (
     "twilio_sms_mms.services.twilio_service",
     "twilio_sms_mms.services.patients",
     "twilio_sms_mms.handlers.sms_form_app",
+    "twilio_sms_mms.handlers.sms_inbox_app",
 )
 
 

@@ -458,3 +458,60 @@ def test_inbox_channel_is_for_staff(channel: str, user_type: str, ok: bool) -> N
     headers = {"canvas-logged-in-user-type": user_type, "canvas-logged-in-user-id": "staff-1"}
 
     assert accepted(channel, headers) is ok
+
+
+# The inbox application -----------------------------------------------------------------------
+
+
+def open_inbox(ana: dict, secrets: dict = SECRETS) -> dict:
+    from canvas_generated.messages.events_pb2 import Event as EventRequest
+    from canvas_sdk.events import Event, EventType
+
+    from twilio_sms_mms.handlers.sms_inbox_app import SmsInboxApp
+
+    staff = {"id": ana["canvas-logged-in-user-id"]}
+    request = EventRequest(
+        type=EventType.APPLICATION__ON_OPEN,
+        target="twilio_sms_mms.handlers.sms_inbox_app:SmsInboxApp",
+        context=json.dumps({"staff": staff}),
+    )
+    effects = SmsInboxApp(Event(request), secrets, {"CUSTOMER_IDENTIFIER": "clinic"}).compute()
+    assert len(effects) == 1
+    return dict(json.loads(effects[0].payload)["data"])
+
+
+def test_inbox_app_opens_as_a_page_with_its_own_bundle(ana: dict) -> None:
+    from pathlib import Path
+
+    data = open_inbox(ana)
+
+    assert data["target"] == "page"
+    assert data["title"] == "SMS inbox"
+    page = data["content"]
+    config = json.loads(page.split('type="application/json">')[1].split("</script>")[0])
+    assert config["staffId"] == ana["canvas-logged-in-user-id"]
+    assert config["apiBase"] == "/plugin-io/api/twilio_sms_mms"
+    assert "shared" in config
+    static = Path(__file__).resolve().parents[1] / "twilio_sms_mms" / "static"
+    assert (static / "inbox_app.js").read_text(encoding="utf-8") in page
+    assert (static / "sms_app.js").read_text(encoding="utf-8") not in page
+
+
+def test_inbox_app_badge_counts_unread_conversations(ana: dict, maria: Patient) -> None:
+    from canvas_generated.messages.events_pb2 import Event as EventRequest
+    from canvas_sdk.events import Event, EventType
+
+    from twilio_sms_mms.handlers.sms_inbox_app import SmsInboxApp
+
+    text_in("one")
+    text_in("two")
+    text_in("stranger", number=STRANGER)
+    request = EventRequest(type=EventType.APPLICATION__GET_NOTIFICATION_BADGE, context="{}")
+
+    assert SmsInboxApp(Event(request), SECRETS, {}).compute_notification_badge() == 2
+
+
+def test_inbox_warns_about_invalid_office_hours(ana: dict) -> None:
+    data = open_inbox(ana, SECRETS | {"OfficeHours": "{"})
+
+    assert "OfficeHours is not valid" in data["content"]

@@ -106,6 +106,19 @@ export function createApi({ base = DEFAULT_API_BASE, fetch: fetchImpl, onService
       get(`/patients/${id(patientId)}/thread${markRead ? "" : "?markRead=0"}`),
     markRead: async (patientId) => (await call(`/patients/${id(patientId)}/read`, { method: "POST" })).data,
     unmatched: () => get("/unmatched"),
+    /** The practice inbox: {filter, q, cursor} → {conversations, nextCursor, unreadConversations}. */
+    inbox: ({ filter = "all", q = "", cursor = "" } = {}) => {
+      const query = new URLSearchParams({ filter });
+      if (q) query.set("q", q);
+      if (cursor) query.set("cursor", cursor);
+      return get(`/inbox?${query}`);
+    },
+    /** take / done / reopen / assign {staffId} / link {patientId, addContactPoint}. */
+    triage: async (key, action, body = {}) =>
+      (await call(`/inbox/conversations/${id(key)}/${action}`, { method: "POST", body })).data,
+    numberThread: (key) => get(`/inbox/conversations/${id(key)}/thread`),
+    staff: () => get("/inbox/staff"),
+    findPatients: (q) => get(`/inbox/patients?${new URLSearchParams({ q })}`),
   };
 }
 
@@ -115,6 +128,11 @@ export function createApi({ base = DEFAULT_API_BASE, fetch: fetchImpl, onService
  * and the base URL is the chart's.
  */
 export function socketUrl(patientId, locations) {
+  return channelUrl(`patient_${encodeURIComponent(patientId)}`, locations);
+}
+
+/** The socket URL of any channel of the plugin (e.g. `inbox`), or null. */
+export function channelUrl(channel, locations) {
   for (const candidate of locations) {
     let url = null;
     try {
@@ -124,7 +142,7 @@ export function socketUrl(patientId, locations) {
     }
     if (url && (url.protocol === "http:" || url.protocol === "https:")) {
       const scheme = url.protocol === "https:" ? "wss:" : "ws:";
-      return `${scheme}//${url.host}${SOCKET_PATH}/patient_${encodeURIComponent(patientId)}/`;
+      return `${scheme}//${url.host}${SOCKET_PATH}/${channel}/`;
     }
   }
   return null;

@@ -1,0 +1,286 @@
+/**
+ * The practice inbox's entry point: the conversation list (filters, search, cursor pages,
+ * triage) beside the selected conversation, whose thread and composer are the chart app's own
+ * (same store shape, same actions, with `config.patientId` switched to the selected patient).
+ * The Staff `inbox` channel keeps the list current.
+ */
+import { render } from "preact";
+import { createActions } from "./actions.js";
+import { channelUrl, createApi } from "./api.js";
+import { describeDraft } from "./draft.js";
+import { callingCode, formatPhone } from "./format.js";
+import { html } from "./html.js";
+import { watchThread } from "./live.js";
+import { segmentCounter } from "./segments.js";
+import { createStore, emptyThread, statusRules } from "./store.js";
+import { InboxView } from "./views/inbox.js";
+
+const SEARCH_DEBOUNCE_MS = 300;
+
+function makeKey() {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function readConfig() {
+  const node = document.getElementById("sms-app-config");
+  return (node && JSON.parse(node.textContent || "null")) || {};
+}
+
+const freshComposer = (config) => ({
+  key: makeKey(),
+  fromSid: null,
+  choice: null,
+  toText: "",
+  text: "",
+  media: "",
+  callback: config.pluginUrls?.status || "",
+  sending: false,
+  fieldError: null,
+  result: null,
+  unknown: null,
+});
+
+function initialState(config) {
+  const list = (value) => (Array.isArray(value) ? value.filter(Boolean).map(String) : []);
+  const problems = list(config.configProblems);
+  return {
+    config: { patientId: "", isAdmin: config.isAdmin === true, pluginUrls: config.pluginUrls || {} },
+    shared: config.shared,
+    tab: "send",
+    now: Date.now(),
+    banner: problems.length ? [`Twilio is not configured: ${problems.join("; ")}`] : [],
+    warnings: list(config.configWarnings),
+    dialog: null,
+    phones: { status: "loading", list: [], error: "", pluginUrls: config.pluginUrls || {} },
+    phoneCards: {},
+    media: {},
+    thread: { ...emptyThread(), live: "" },
+    composer: freshComposer(config),
+    log: { pages: [], unmatched: { status: "idle", messages: [] } },
+    inbox: {
+      staffId: String(config.staffId || ""),
+      filter: "unread",
+      q: "",
+      rows: [],
+      next: null,
+      status: "loading",
+      error: "",
+      selected: null,
+      numberThread: null,
+      staff: [],
+      unreadConversations: 0,
+      linkResults: [],
+      linkAdd: false,
+    },
+  };
+}
+
+function formatters(state) {
+  const first = state.phones.list[0];
+  const code = (first && callingCode(first.phoneNumber)) || "1";
+  const phone = (number) => formatPhone(number, code);
+  return {
+    phone,
+    phoneLabel: (item) =>
+      (item.label && item.label !== item.phoneNumber ? `${item.label} · ` : "") + phone(item.phoneNumber),
+    practiceLabel: (number) => (number ? phone(number) : "unknown number"),
+  };
+}
+
+/** What the inbox's own controls do (the thread and composer use the chart app's actions). */
+function inboxActions({ store, api, chart, config }) {
+  const patch = (change) => store.update((state) => ({ ...state, inbox: { ...state.inbox, ...change(state.inbox) } }));
+  let listId = 0;
+
+  async function load(more = false) {
+    const { filter, q, next } = store.get().inbox;
+    const id = ++listId;
+    if (!more) patch(() => ({ status: "loading" }));
+    try {
+      const data = await api.inbox({ filter, q, cursor: more ? next : "" });
+      if (id !== listId) return;
+      patch((inbox) => ({
+        rows: more ? [...inbox.rows, ...data.conversations] : data.conversations,
+        next: data.nextCursor,
+        status: "ready",
+        error: "",
+        unreadConversations: data.unreadConversations,
+      }));
+    } catch (error) {
+      if (id === listId) patch(() => ({ status: "error", error: error.text || error.message }));
+    }
+  }
+
+  let searchTimer = null;
+  function search(q) {
+    patch(() => ({ q }));
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => load(false), SEARCH_DEBOUNCE_MS);
+  }
+
+  function chooseFilter(filter) {
+    patch(() => ({ filter }));
+    load(false);
+  }
+
+  async function select(key) {
+    const row = store.get().inbox.rows.find((item) => item.id === key);
+    if (!row) return;
+    patch(() => ({ selected: key, numberThread: null, linkResults: [] }));
+    store.update((state) => ({
+      ...state,
+      config: { ...state.config, patientId: row.patientId || "" },
+      thread: { ...emptyThread(), live: state.thread.live },
+      composer: { ...freshComposer(config), toText: row.patientId ? "" : row.number },
+    }));
+    if (row.patientId) await chart.loadThread();
+    else {
+      try {
+        const data = await api.numberThread(key);
+        patch(() => ({ numberThread: data.messages }));
+      } catch (error) {
+        patch(() => ({ numberThread: [], error: error.text || error.message }));
+      }
+    }
+  }
+
+  function back() {
+    patch(() => ({ selected: null }));
+    store.update((state) => ({ ...state, config: { ...state.config, patientId: "" } }));
+  }
+
+  async function triage(action, body) {
+    const key = store.get().inbox.selected;
+    if (!key) return;
+    try {
+      const data = await api.triage(key, action, body);
+      upsert([data.conversation], key === data.conversation.id ? [] : [key]);
+      if (action === "link") select(data.conversation.id);
+    } catch (error) {
+      patch(() => ({ error: error.text || error.message }));
+    }
+  }
+
+  async function loadStaff() {
+    try {
+      const data = await api.staff();
+      patch(() => ({ staff: data.staff }));
+    } catch {
+      // The assign menu stays empty; Take it still works.
+    }
+  }
+
+  async function findPatients(q) {
+    if (q.trim().length < 2) return patch(() => ({ linkResults: [] }));
+    try {
+      const data = await api.findPatients(q);
+      patch(() => ({ linkResults: data.patients }));
+    } catch {
+      patch(() => ({ linkResults: [] }));
+    }
+  }
+
+  /** Rows changed (live or by a triage answer): replace them, keep the list ordered. */
+  function upsert(rows, removed = []) {
+    patch((inbox) => {
+      const changed = new Map(rows.map((row) => [row.id, row]));
+      const kept = inbox.rows.filter((row) => !changed.has(row.id) && !removed.includes(row.id));
+      const merged = [...kept, ...rows].filter((row) => fits(inbox, row));
+      merged.sort((a, b) => (a.lastAt < b.lastAt ? 1 : a.lastAt > b.lastAt ? -1 : 0));
+      return { rows: merged };
+    });
+  }
+
+  function fits(inbox, row) {
+    if (row.id === inbox.selected) return true;
+    const open = row.status === "open";
+    const wanted = {
+      unread: row.unread > 0,
+      mine: open && row.assignee?.id === inbox.staffId,
+      unassigned: open && !row.assignee,
+      done: !open,
+      all: true,
+    }[inbox.filter];
+    return wanted && matches(inbox.q, row);
+  }
+
+  function liveEvent(event) {
+    if (event.type !== "conversations") return;
+    patch(() => ({ unreadConversations: event.unreadConversations }));
+    upsert(event.conversations || [], event.removed || []);
+    const selected = store.get().inbox.selected;
+    if ((event.conversations || []).some((row) => row.id === selected) && store.get().config.patientId) {
+      chart.scheduleRefresh();
+    }
+  }
+
+  const addNumber = () => store.get().inbox.linkAdd;
+  return { load, search, chooseFilter, select, back, triage, loadStaff, findPatients, liveEvent, patch, addNumber };
+}
+
+/** The server's search rule, for rows that arrive live: digits match the number's end. */
+function matches(q, row) {
+  const text = q.trim().toLowerCase();
+  if (!text) return true;
+  const digits = text.replace(/[^0-9]/g, "");
+  if (/^[0-9][0-9 ().-]*$/.test(text)) return row.number.endsWith(digits);
+  return row.name.toLowerCase().includes(text);
+}
+
+function start() {
+  const config = readConfig();
+  const root = document.getElementById("app");
+  if (!config.shared) {
+    root.textContent = "This page is missing its configuration. Reload Canvas.";
+    return;
+  }
+  const store = createStore(initialState(config));
+  const showProblem = (message) =>
+    store.update((state) =>
+      state.banner.includes(message) ? state : { ...state, banner: [...state.banner, message] },
+    );
+  const api = createApi({ base: config.apiBase, onServiceProblem: showProblem });
+  const rules = statusRules(config.shared);
+  const count = segmentCounter(config.shared.segments);
+  const e164 = new RegExp(config.shared.e164Pattern);
+  const limits = config.shared.limits;
+  const tools = {
+    count,
+    e164,
+    limits,
+    get fmt() {
+      return formatters(store.get());
+    },
+  };
+  const chart = createActions({
+    store,
+    api,
+    rules,
+    tools,
+    makeKey,
+    isVisible: () => document.visibilityState !== "hidden",
+  });
+  const inbox = inboxActions({ store, api, chart, config });
+  const actions = { ...chart, inbox };
+
+  const draw = (state) => {
+    const fmt = formatters(state);
+    const draft = describeDraft(state, { count, e164, limits, fmt });
+    render(html`<${InboxView} state=${state} actions=${actions} fmt=${fmt} rules=${rules} draft=${draft} />`, root);
+  };
+  store.subscribe(draw);
+  draw(store.get());
+  chart.loadPhones();
+  inbox.load();
+  inbox.loadStaff();
+  const locations = [() => document.baseURI, () => window.location.href, () => window.parent.location.href];
+  watchThread({
+    url: channelUrl("inbox", locations),
+    onEvent: inbox.liveEvent,
+    onState: chart.liveState,
+    poll: () => inbox.load(false),
+  });
+}
+
+start();
