@@ -33,11 +33,14 @@ export function fit(list, have, max) {
   return { kept, note };
 }
 
-/** A JPEG or PNG over 1600 px on its longest side (or over 1 MB) redrawn as a JPEG at 0.8. */
+// Pixels (issue 11), not a copy of the body's character limit that happens to be equal.
+const LONGEST_SIDE_PX = 1_600;
+
+/** A JPEG or PNG longer than LONGEST_SIDE_PX (or over 1 MB) redrawn as a JPEG at 0.8. */
 export async function shrink(file) {
   const bitmap = /^image\/(jpeg|png)$/.test(file.type) && (await createImageBitmap(file).catch(() => null));
   if (!bitmap) return file;
-  const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
+  const scale = Math.min(1, LONGEST_SIDE_PX / Math.max(bitmap.width, bitmap.height));
   if (scale === 1 && file.size < 1e6) return file;
   const canvas = document.createElement("canvas");
   canvas.width = Math.round(bitmap.width * scale);
