@@ -201,15 +201,17 @@ class RunnerClient:
         context["body"] = base64.b64encode(body).decode()
         return _response_of(self.send(EventType.SIMPLE_API_REQUEST, context))
 
-    def open_app(self, patient_id: str, staff_id: str = "") -> AppLaunch:
+    def open_app(self, patient_id: str, staff_id: str = "", target: str = APP_TARGET) -> AppLaunch:
         """Open the chart app for a patient; raises RunnerError if it launches nothing.
 
         With `staff_id` the event's context names the staff member who opened it (`staff.id`).
+        Another `target` (module:class) opens another application, e.g. the inbox; an empty
+        `patient_id` opens it outside a chart.
         """
-        context: dict[str, Any] = {"patient": {"id": patient_id}}
+        context: dict[str, Any] = {"patient": {"id": patient_id}} if patient_id else {}
         if staff_id:
             context["staff"] = {"id": staff_id}
-        effects = self.send(EventType.APPLICATION__ON_OPEN, context, target=APP_TARGET)
+        effects = self.send(EventType.APPLICATION__ON_OPEN, context, target=target)
         launch = next((e for e in effects if e.type == "LAUNCH_MODAL"), None)
         if launch is None:
             raise RunnerError(f"on_open returned no LaunchModalEffect ({len(effects)} effects)")
