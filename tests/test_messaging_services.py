@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import base64
+from uuid import uuid4
 
 import pytest
+from django.utils import timezone
 from pytest_mock import MockerFixture
 
 from tests import twilio_json as tj
-from tests.plugin_harness import API_KEY, API_SECRET, SECRETS, STAFF, FakeTwilioHttp, call_route
+from tests.plugin_harness import (
+    API_KEY,
+    API_SECRET,
+    SECRETS,
+    STAFF,
+    FakeTwilioHttp,
+    Recorded,
+    RouteResult,
+    call_route,
+)
+from tests.test_webhooks import post_signed, status_params
+from twilio_sms_mms.models.records import TextMessage
+from twilio_sms_mms.services.storage import set_opt_out
 
 MESSAGING = "https://messaging.twilio.test"
 SECRETS_V1 = SECRETS | {"TwilioMessagingApiBaseUrl": MESSAGING}
@@ -141,3 +155,75 @@ def test_messaging_base_url_must_be_an_origin(twilio: FakeTwilioHttp) -> None:
         in result.json()["error"]["message"]
     )
     assert twilio.calls == []
+
+
+# Sending through a Messaging Service ---------------------------------------------------------
+
+MARIA = "+15550123456"
+
+
+def service_send(payload: dict) -> RouteResult:
+    fields = {"clientRequestId": uuid4().hex, "confirmNoConsent": True, "numberTo": MARIA}
+    return call_route("POST", "/sms_send", body=fields | payload, headers=STAFF, secrets=SECRETS_V1)
+
+
+def accepted(call: Recorded) -> tuple[int, dict]:
+    """Twilio's answer to a service send: `accepted`, the sender not chosen yet."""
+    message = tj.message(77, body=call.form["Body"][0], status="accepted", date_sent=None)
+    return 201, message | {"from": None, "messaging_service_sid": SERVICE}
+
+
+def test_a_service_send_lets_twilio_pick_the_sender(twilio: FakeTwilioHttp) -> None:
+    fake_account(twilio).on("POST", r"/Messages\.json", accepted)
+
+    result = service_send({"messagingServiceSid": SERVICE, "text": "Your results are in"})
+
+    assert result.status == 201, result.body
+    assert result.json()["message"]["status"] == "accepted"
+    post = twilio.calls[-1]
+    assert post.form["MessagingServiceSid"] == [SERVICE]
+    assert "From" not in post.form
+    assert not any("IncomingPhoneNumbers/PN" in call.path for call in twilio.calls)
+    record = TextMessage.objects.get(sid=tj.sid("SM", 77))
+    assert record.practice_number == MAIN  # the expected sender until Twilio says otherwise
+
+
+def test_the_callback_records_the_line_twilio_used(twilio: FakeTwilioHttp) -> None:
+    fake_account(twilio).on("POST", r"/Messages\.json", accepted)
+    service_send({"messagingServiceSid": SERVICE, "text": "Hi"})
+    sid = tj.sid("SM", 77)
+
+    post_signed("/outbound_api_status", status_params("sent", MessageSid=sid, From=FRONT))
+
+    assert TextMessage.objects.get(sid=sid).practice_number == FRONT
+
+
+def test_a_stop_to_any_number_of_the_service_refuses_the_send(twilio: FakeTwilioHttp) -> None:
+    both = [{"service_sid": SERVICE, "phone_number": number} for number in (MAIN, FRONT)]
+    fake_account(twilio).on("POST", r"/Messages\.json", accepted)
+    twilio.on("GET", rf"/v1/Services/{SERVICE}/PhoneNumbers", (200, v1_page("phone_numbers", both)))
+    set_opt_out(FRONT, MARIA, True, "keyword", timezone.now())  # STOP to the service's other line
+
+    result = service_send({"messagingServiceSid": SERVICE, "text": "Hi"})
+
+    assert result.status == 409
+    assert result.json()["error"]["reason"] == "opted_out"
+    assert (
+        "Messaging Service (they replied STOP to +15550100002)" in result.json()["error"]["message"]
+    )
+    assert not any(call.method == "POST" for call in twilio.calls)
+
+
+def test_a_sender_outside_the_service_or_an_unknown_service_is_400(
+    twilio: FakeTwilioHttp,
+) -> None:
+    fake_account(twilio).on("POST", r"/Messages\.json", accepted)
+
+    outside = service_send({"messagingServiceSid": SERVICE, "numberFrom": FRONT, "text": "Hi"})
+    unknown = service_send({"messagingServiceSid": tj.sid("MG", 9), "text": "Hi"})
+    malformed = service_send({"messagingServiceSid": "MG123", "text": "Hi"})
+
+    assert (outside.status, outside.json()["error"]["field"]) == (400, "numberFrom")
+    assert (unknown.status, unknown.json()["error"]["field"]) == (400, "messagingServiceSid")
+    assert (malformed.status, malformed.json()["error"]["field"]) == (400, "messagingServiceSid")
+    assert not any(call.method == "POST" for call in twilio.calls)

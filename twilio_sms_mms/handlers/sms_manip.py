@@ -27,13 +27,14 @@ from twilio_sms_mms.services import (
     inbox_routes,
     messaging,
     presenters,
+    service_send,
     storage,
     validation,
 )
 from twilio_sms_mms.services.config import PluginConfig
 from twilio_sms_mms.services.errors import ApiError, admin_only, bad_request
 from twilio_sms_mms.services.log_safety import mask_numbers
-from twilio_sms_mms.services.readiness_report import readiness_report
+from twilio_sms_mms.services.readiness_report import readiness_report, services_of
 from twilio_sms_mms.services.twilio_service import TwilioService
 from twilio_sms_mms.services.webhook_security import check_signature
 from twilio_sms_mms.services.webhooks import (
@@ -318,7 +319,10 @@ class SmsManip(SimpleAPI):
         uploaded = attachments.media_urls_for(self.config, self.staff_id, data.get("attachmentIds"))
         if uploaded:
             data = {**data, "mediaUrl": attachments.merge_media(data.get("mediaUrl"), uploaded)}
-        request = validation.parse_send_request(data, self.config.status_url)
+        request = service_send.through_service(
+            validation.parse_send_request(data, self.config.status_url),
+            lambda refresh: services_of(self.config.account_sid, lambda: self.twilio, refresh),
+        )
         if request.callback_url != self.config.status_url:
             self.require_admin("use a status callback URL other than the plugin's own")
             storage.audit(self.staff_id, "send_with_callback", request.callback_url[:200])

@@ -42,6 +42,8 @@ def fingerprint(request: SendRequest) -> str:
         list(request.media_urls),
         request.callback_url,
     ]
+    if request.messaging_service_sid:  # appended only when set: older digests stay valid
+        payload.append(request.messaging_service_sid)
     return sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
 
 

@@ -23,6 +23,7 @@ from twilio_sms_mms.services import (
     notifications,
     patients,
     presenters,
+    service_send,
     storage,
 )
 from twilio_sms_mms.services.errors import ApiError
@@ -86,6 +87,7 @@ def send_to_patient(
     if earlier is not None:  # its request died mid-send: what happened at Twilio is unknown
         return record_unknown(earlier, request, context, staff_name, patient_ids)
     require_may_text(request, context, owners)
+    service_send.require_service_not_opted_out(request)
     attempt = storage.start_send_attempt(
         context.staff_id,
         context.client_request_id,
@@ -121,7 +123,7 @@ def send_to_patient(
         record = storage.record_outbound(
             sid=message.sid,
             status=message.status.value,
-            practice_number=request.number_from,
+            practice_number=message.number_from or request.number_from,  # a service picks it
             patient_number=request.number_to,
             body=request.text,
             media_urls=list(request.media_urls),
@@ -371,6 +373,7 @@ def receive_status(update: StatusUpdate) -> list[Effect]:
         return []  # nothing to key a row by
     change = storage.apply_status(update)
     record = change.record
+    service_send.correct_sender(update.message_sid, update.number_from)
     if update.error_code == OPT_OUT_CODE and update.number_from and update.number_to:
         storage.set_opt_out(
             update.number_from, update.number_to, True, "twilio_21610", record.created

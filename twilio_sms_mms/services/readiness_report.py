@@ -48,9 +48,11 @@ def account_senders(
     return fresh, False
 
 
-def services_of(account_sid: str, twilio: Callable[[], TwilioService]) -> list[ServiceSenders]:
+def services_of(
+    account_sid: str, twilio: Callable[[], TwilioService], refresh: bool = False
+) -> list[ServiceSenders]:
     """The account's Messaging Services (cached like the readiness)."""
-    data, _ = account_senders(account_sid, twilio)
+    data, _ = account_senders(account_sid, twilio, refresh)
     return senders_from_cache(data["senders"])
 
 

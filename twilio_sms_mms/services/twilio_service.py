@@ -231,13 +231,18 @@ class TwilioService:
         """Send an SMS/MMS: 1 request when the sender's capabilities are cached, else 2.
 
         A cached sender that seems unable to send this message is looked up again first, in case
-        its capabilities changed at Twilio since it was cached.
+        its capabilities changed at Twilio since it was cached. Through a Messaging Service
+        (1 request), Twilio picks the sender: MessagingServiceSid replaces From.
         """
-        cached = cached_phone(self.config.account_sid, request.number_from_sid)
-        usable = cached is not None and self.can_send(cached, request)
-        sender = cached if usable and cached else self.fetch_sender(request.number_from_sid)
-        self.require_capabilities(sender, request)
-        form: list[tuple[str, str]] = [("To", request.number_to), ("From", request.number_from)]
+        if request.messaging_service_sid:
+            sender_field = ("MessagingServiceSid", request.messaging_service_sid)
+        else:
+            cached = cached_phone(self.config.account_sid, request.number_from_sid)
+            usable = cached is not None and self.can_send(cached, request)
+            sender = cached if usable and cached else self.fetch_sender(request.number_from_sid)
+            self.require_capabilities(sender, request)
+            sender_field = ("From", request.number_from)
+        form: list[tuple[str, str]] = [("To", request.number_to), sender_field]
         if request.text:
             form.append(("Body", request.text))
         form.extend(("MediaUrl", url) for url in request.media_urls)

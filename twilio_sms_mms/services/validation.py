@@ -20,6 +20,7 @@ SID_PATTERNS = {
     "message": re.compile(r"(SM|MM)[0-9a-fA-F]{32}"),
     "media": re.compile(r"ME[0-9a-fA-F]{32}"),
     "phone": re.compile(r"PN[0-9a-fA-F]{32}"),
+    "Messaging Service": re.compile(r"MG[0-9a-fA-F]{32}"),
 }
 PATIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9-]{1,64}")
 CLIENT_REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -130,6 +131,9 @@ class SendRequest:
     text: str
     media_urls: tuple[str, ...]
     callback_url: str
+    # With a Messaging Service, Twilio picks the sender; number_from is the expected one.
+    messaging_service_sid: str = ""
+    service_numbers: tuple[str, ...] = ()
 
     @property
     def segmentation(self) -> Segmentation:
@@ -139,9 +143,20 @@ class SendRequest:
 
 def parse_send_request(data: dict, default_callback_url: str) -> SendRequest:
     """Validate the `/sms_send` payload; raise a 400 naming the first bad field."""
-    number_from = require_e164(data.get("numberFrom"), "numberFrom")
+    service_sid = str(data.get("messagingServiceSid") or "")
+    if service_sid:
+        require_sid(service_sid, "Messaging Service", "messagingServiceSid")
+    number_from = (
+        require_e164(data.get("numberFrom"), "numberFrom")
+        if data.get("numberFrom") or not service_sid
+        else ""
+    )
     number_to = require_e164(data.get("numberTo"), "numberTo")
-    sender_sid = require_sid(str(data.get("numberFromSid") or ""), "phone", "numberFromSid")
+    sender_sid = (
+        require_sid(str(data.get("numberFromSid") or ""), "phone", "numberFromSid")
+        if data.get("numberFromSid") or not service_sid
+        else ""
+    )
     text = require_clean_text(data.get("text") or "", "text")
     media_urls = _parse_media_urls(data.get("mediaUrl"))
     if not text.strip() and not media_urls:
@@ -160,6 +175,7 @@ def parse_send_request(data: dict, default_callback_url: str) -> SendRequest:
         text=text,
         media_urls=media_urls,
         callback_url=callback or default_callback_url,
+        messaging_service_sid=service_sid,
     )
 
 
