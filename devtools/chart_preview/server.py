@@ -57,6 +57,7 @@ HUB = web.AppKey("hub", ChannelHub)
 BADGES = web.AppKey("badges", BadgeHub)
 SESSION_TOKEN = web.AppKey("session_token", str)
 PAGES = web.AppKey("pages", jinja2.Environment)
+INBOX_TARGET = "twilio_sms_mms.handlers.sms_inbox_app:SmsInboxApp"
 
 T = TypeVar("T")
 
@@ -147,6 +148,28 @@ async def chart_page(request: web.Request) -> web.StreamResponse:
                 "badgeUrl": f"/_preview/badge/{patient.key}",
             },
         )
+    )
+    response = web.Response(text=html, content_type="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    response.set_cookie(
+        SESSION_COOKIE, request.app[SESSION_TOKEN], httponly=True, samesite="Lax", path="/"
+    )
+    return response
+
+
+async def inbox_page(request: web.Request) -> web.StreamResponse:
+    """The practice inbox application, opened outside any chart (Canvas's global launcher)."""
+    try:
+        launch = await _blocking(
+            request.app[RUNNER].open_app, "", demo_data.STAFF.key, INBOX_TARGET
+        )
+        error = ""
+    except (RunnerError, grpc.RpcError) as exc:
+        launch, error = None, exc.__class__.__name__
+    html = (
+        request.app[PAGES]
+        .get_template("inbox.html")
+        .render(patients=demo_data.PATIENTS, staff=demo_data.STAFF, launch=launch, error=error)
     )
     response = web.Response(text=html, content_type="text/html")
     response.headers["Cache-Control"] = "no-store"
@@ -268,6 +291,7 @@ def build_app(runner: RunnerClient, session_token: str | None = None) -> web.App
     )
     app.router.add_get("/", index)
     app.router.add_get("/patient/{patient_key}", chart_page)
+    app.router.add_get("/inbox", inbox_page)
     app.router.add_get("/_preview/health", health)
     app.router.add_get("/_preview/ws/badges", badge_websocket)
     app.router.add_get("/_preview/badge/{patient_key}", badge_count)
