@@ -46,7 +46,8 @@ const dropIndentation = {
   name: "drop-indentation",
   setup(build) {
     build.onLoad({ filter: /[\\/]frontend[\\/]src[\\/].*\.js$/ }, async ({ path }) => ({
-      contents: (await readFile(path, "utf8")).replace(/\n[ \t]+/g, "\n"),
+      // htm drops a newline between tags and expressions: `>`, `}` or a backtick then `<`/`${`.
+      contents: (await readFile(path, "utf8")).replace(/\n[ \t]+/g, "\n").replace(/([>}`])\n(?=<|\$\{)/g, "$1"),
       loader: "js",
     }));
   },
@@ -71,7 +72,7 @@ const PAGE_ONLY_NAMES = [
   ...["dialog", "view", "detail", "pages", "stale", "unmatched", "choice", "result", "signature"],
   ...["config", "banner", "warnings", "tools", "count", "e164", "arrived", "known", "isNew", "isFinal"],
   ...["advances", "onServiceProblem", "hasPatient", "recipientLine", "counter", "mediaUrls", "payload"],
-  ...["chosen", "note"],
+  ...["chosen", "note", "readiness"],
 ];
 
 const scriptOf = (entry) =>

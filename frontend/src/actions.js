@@ -5,6 +5,7 @@
 import { bestRecipient } from "./consent.js";
 import { describeDraft, OTHER } from "./draft.js";
 import { normalisePhone, plural } from "./format.js";
+import { byNumber } from "./readiness.js";
 import {
   applyDeleted,
   applyMessageEvent,
@@ -115,6 +116,11 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
     phonesPromise = api
       .phoneList()
       .then(phonesLoaded, (error) => merge("phones", { status: "error", error: error.text, list: [] }));
+    // In parallel; no verdict shown when Twilio's Messaging API cannot be read.
+    api.readiness(force).then(
+      (data) => patch("ready", () => byNumber(data.readiness)),
+      () => {},
+    );
     return phonesPromise;
   }
 

@@ -6,6 +6,7 @@
 import { OTHER } from "../draft.js";
 import { describeChar, plural } from "../format.js";
 import { delegate, html, perActions } from "../html.js";
+import { sendWarning } from "../readiness.js";
 import { Phone, StatusBadge } from "./common.js";
 
 const composerHandlers = perActions((actions) => ({
@@ -61,6 +62,7 @@ export function ComposerView({ state, actions, fmt, draft, rules }) {
       <input id="send-to" name="toText" type="tel" inputmode="tel" autocomplete="off" placeholder="+15551234567" aria-describedby="send-to-message" data-action="edit" data-testid="send-to" value=${composer.toText} aria-invalid=${invalid("numberTo")} />
     </div>
     <p id="send-to-message" class=${draft.recipientLine.kind} role="status" data-testid="send-to-message" data-refused=${String(draft.recipientLine.refused)} hidden=${!draft.recipientLine.text}>${draft.recipientLine.text}</p>
+    <p class="warning" role="status" data-testid="send-readiness">${sendWarning(state.ready, draft.sender?.phoneNumber, draft.number)}</p>
 
     ${
       thread.quickReplies.length > 0 &&

@@ -71,6 +71,7 @@ function PhoneCard({ phone, card, state, fmt }) {
   const method = card.method ?? (webhook.method || "POST").toUpperCase();
   const labelled = phone.label && phone.label !== phone.phoneNumber;
   const pluginInbound = state.phones.pluginUrls.inbound;
+  const ready = state.ready?.[phone.phoneNumber];
   return html`<article class="card" data-testid="phone-card" data-sid=${phone.sid} data-number=${phone.phoneNumber}>
     <div class="card-head">
       <div>
@@ -86,6 +87,7 @@ function PhoneCard({ phone, card, state, fmt }) {
       )}
       ${phone.usesPluginInbound && html`<span class="badge good" data-testid="phone-plugin-badge">Uses this plugin</span>`}
     </p>
+    ${ready && html`<p class=${ready.warn ? "warning" : "hint"} data-testid="phone-readiness" data-verdict=${ready.verdict}>${ready.text}</p>`}
     <dl class="meta">
       <dt>Inbound</dt>
       <dd data-testid="phone-inbound">${webhook.url ? `${webhook.method || "POST"} ${webhook.url}` : "not set"}</dd>
