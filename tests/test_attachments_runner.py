@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from devtools import demo_data
+from devtools.bench_burst import StoredMessages
 from devtools.bench_client import STAFF_HEADERS, PluginDriver, phone_sids, public_base_url
 from devtools.runner_client import ApiResult
 from devtools.stack import LocalStack
@@ -125,3 +126,20 @@ def test_a_media_url_that_answers_404_fails_the_message_with_11200(plugin: Plugi
         time.sleep(0.2)
     shown = thread_message(plugin, sid)
     assert (shown["status"], shown["errorCode"]) == ("failed", 11200)
+    assert "attach the file again" in shown["errorExplanation"]
+
+
+def test_head_on_the_public_url_is_404_through_the_runner_while_get_serves_it(
+    plugin: PluginDriver, local_stack: LocalStack
+) -> None:
+    """SimpleAPI routes only GET/POST/PUT/DELETE/PATCH: the runner answers a HEAD with 404."""
+    media_id = upload(plugin, PHOTO[:5000]).json()["attachments"][0]["id"]
+    query = "SELECT token FROM {schema}attachment WHERE public_id IN ({marks})"
+    token = StoredMessages(local_stack)._query(query, [media_id])[0][0]
+    path = f"/public_media/{media_id}/{token}"
+
+    got = plugin.runner.simple_api("GET", path)
+    head = plugin.runner.simple_api("HEAD", path)
+
+    assert (got.status, got.body) == (200, PHOTO[:5000])
+    assert head.status == 404

@@ -26,6 +26,11 @@ ERROR_EXPLANATIONS: dict[int, str] = {
     30007: "The carrier filtered the message as spam: review the wording and the practice's 10DLC "
     "registration.",
     30008: "Delivery failed for an unknown reason: retry once.",
+    11200: "Twilio could not download an attachment (its link expired or did not answer): "
+    "attach the file again and resend.",
+    12300: "Twilio refused an attachment's file type: send JPEG, PNG, GIF or PDF.",
+    30019: "The attachments are too large for the carrier (5 MB together): send smaller or "
+    "fewer files.",
 }
 
 # Codes that mean "not now, the resource is in the wrong state": the plugin answers 409.
