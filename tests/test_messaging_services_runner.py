@@ -1,0 +1,68 @@
+"""Messaging Services through the real runner and the stand-in's Messaging v1 API."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from uuid import uuid4
+
+import pytest
+
+from devtools import demo_data
+from devtools.bench_client import PluginDriver, public_base_url
+from devtools.stack import LocalStack
+
+pytestmark = pytest.mark.runner
+
+MAIN_LINE = demo_data.MAIN_LINE.phone_number
+MARIAS_MOBILE = demo_data.MARIA.phones[0].value
+
+
+@pytest.fixture(scope="module")
+def plugin(local_stack: LocalStack) -> Iterator[PluginDriver]:
+    yield PluginDriver(local_stack.runner, demo_data.AUTH_TOKEN, public_base_url())
+
+
+def test_readiness_verdicts_of_the_demo_numbers(plugin: PluginDriver) -> None:
+    result = plugin.get("/phone_readiness", {"refresh": 1})
+
+    assert result.status == 200, result.body
+    verdicts = {item["phoneNumber"]: item for item in result.json()["readiness"]}
+    assert verdicts[MAIN_LINE]["text"] == (
+        "Ready for US texting (campaign VERIFIED in service Clinic Reminders)."
+    )
+    others = [item for number, item in verdicts.items() if number != MAIN_LINE]
+    assert others and all(item["verdict"] == "blocked" for item in others)
+    assert plugin.get("/phone_readiness").json()["cached"] is True
+
+
+def test_a_send_through_the_service_reaches_the_patient_from_the_main_line(
+    plugin: PluginDriver,
+) -> None:
+    service = plugin.get("/phone_readiness").json()["services"][0]
+    text = f"Your lab results are ready [{uuid4().hex[:8]}]"
+
+    sent = plugin.post_json(
+        "/sms_send",
+        {
+            "clientRequestId": uuid4().hex,
+            "messagingServiceSid": service["sid"],
+            "numberTo": MARIAS_MOBILE,
+            "text": text,
+            "callbackUrl": "",
+            "patientId": demo_data.MARIA.key,
+        },
+    )
+
+    assert sent.status == 201, sent.body
+    sid = sent.json()["message"]["sid"]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        thread = plugin.get(f"/patients/{demo_data.MARIA.key}/thread", {"markRead": 0}).json()
+        shown = next(m for m in thread["messages"] if m["sid"] == sid)
+        if shown["status"] == "delivered":
+            break
+        time.sleep(0.2)
+    assert shown["status"] == "delivered"
+    assert shown["body"] == text
+    assert shown["practiceNumber"] == MAIN_LINE
