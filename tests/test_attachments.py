@@ -401,3 +401,25 @@ def test_a_replayed_send_with_uploads_posts_once(account: FakeTwilioHttp) -> Non
     assert first.status == again.status == 201
     assert again.json()["replayed"] is True
     assert len([c for c in account.calls if c.method == "POST"]) == 1
+
+
+def test_the_hourly_sweep_removes_uploads_nobody_sent_within_24_hours() -> None:
+    from canvas_generated.messages.events_pb2 import Event as EventRequest
+    from canvas_sdk.events import Event, EventType
+
+    from twilio_sms_mms.handlers.attachment_sweep import AttachmentSweep
+
+    old = upload([("old.png", "image/png", PNG)]).json()["attachments"][0]["id"]
+    new = upload([("new.png", "image/png", PNG)]).json()["attachments"][0]["id"]
+    age(old, hours=24, minutes=1)
+
+    def run_at(stamp: str) -> None:
+        event = Event(EventRequest(type=EventType.CRON, target=stamp))
+        AttachmentSweep(event, {}, {}).compute()
+
+    run_at("2026-12-03T10:16:00+00:00")  # not its minute
+    assert Attachment.objects.filter(public_id=old).exists()
+    run_at("2026-12-03T10:17:00+00:00")
+    assert not Attachment.objects.filter(public_id=old).exists()
+    assert not AttachmentChunk.objects.filter(public_id=old).exists()
+    assert Attachment.objects.filter(public_id=new).exists()
