@@ -132,7 +132,7 @@ function inboxActions({ store, api, chart, config }) {
       ...state,
       config: { ...state.config, patientId: row.patientId || "" },
       thread: { ...emptyThread(), live: state.thread.live },
-      composer: { ...freshComposer(config), toText: row.patientId ? "" : row.number },
+      composer: { ...freshComposer(config), fromSid: state.composer.fromSid, toText: row.patientId ? "" : row.number },
     }));
     if (row.patientId) await chart.loadThread();
     else {
@@ -211,7 +211,7 @@ function inboxActions({ store, api, chart, config }) {
     upsert(event.conversations || [], event.removed || []);
     const selected = store.get().inbox.selected;
     if ((event.conversations || []).some((row) => row.id === selected) && store.get().config.patientId) {
-      chart.scheduleRefresh();
+      chart.loadThread(); // the open conversation shows the new text (and reading it clears unread)
     }
   }
 
@@ -280,6 +280,7 @@ function start() {
     onEvent: inbox.liveEvent,
     onState: chart.liveState,
     poll: () => inbox.load(false),
+    onOpen: () => inbox.load(false), // catch up on what changed while the socket was down
   });
 }
 

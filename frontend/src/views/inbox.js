@@ -45,7 +45,7 @@ const paneHandlers = perActions(({ inbox }) => ({
 export function InboxView(props) {
   const { state } = props;
   const { inbox } = state;
-  return html`<div class=${`inbox${inbox.selected ? " has-selection" : ""}`}>
+  return html`<div class=${`inbox${inbox.selected ? " has-selection" : ""}`} data-live=${state.thread.live} data-testid="inbox">
     <div class="banner" role="alert" hidden=${state.banner.length === 0}>
       ${state.banner.map((line) => html`<p key=${line}>${line}</p>`)}
     </div>
