@@ -31,10 +31,28 @@ ERROR_EXPLANATIONS: dict[int, str] = {
     12300: "Twilio refused an attachment's file type: send JPEG, PNG, GIF or PDF.",
     30019: "The attachments are too large for the carrier (5 MB together): send smaller or "
     "fewer files.",
+    # Production sending (Messaging Services, A2P 10DLC, scheduling, rate limits).
+    30034: "US carriers blocked the text: the practice number is not in a Messaging Service "
+    "with an approved A2P 10DLC campaign. An administrator must register it (see the Phones "
+    "tab).",
+    30001: "The text waited too long in Twilio's queue and expired unsent (the number sends "
+    "about one segment per second): send it again later or spread large batches out.",
+    21611: "Too many texts are already waiting to leave this practice number: wait and send again.",
+    21703: "That Messaging Service does not exist or is not usable: an administrator must check "
+    "it in Twilio.",
+    21704: "The Messaging Service holds no phone number: an administrator must add one.",
+    30409: "Only a text that is still scheduled can be canceled; this one has already been sent "
+    "or canceled.",
+    35114: "Twilio refused the scheduled time: it must be 15 minutes to 35 days ahead, in UTC. "
+    "Pick another time.",
+    35115: "Twilio refused to schedule the text (35115): check the time and that the text goes "
+    "through a Messaging Service.",
+    35118: "Twilio refused the scheduling request (35118): send the text now or try another time.",
+    63017: "The text was refused by a rate limit of its channel: send it again a little later.",
 }
 
 # Codes that mean "not now, the resource is in the wrong state": the plugin answers 409.
-CONFLICT_CODES = frozenset({20009})
+CONFLICT_CODES = frozenset({20009, 30409})
 
 
 def explain_error(code: int | None) -> str | None:

@@ -24,6 +24,7 @@ from twilio_sms_mms.constants.settings import (
 )
 from twilio_sms_mms.services import (
     attachments,
+    cancel,
     inbox_routes,
     messaging,
     presenters,
@@ -156,6 +157,15 @@ class SmsManip(SimpleAPI):
     def message_delete(self) -> list[Response]:
         """Delete a message at Twilio."""
         return self.respond(self.delete_message)
+
+    @api.post("/message_cancel/<message_sid>")
+    def message_cancel(self) -> list[Response]:
+        """Cancel a scheduled text (only while `scheduled`; audited)."""
+        return self.respond(
+            lambda: cancel.cancel_scheduled(
+                self.twilio, self.path_sid("message_sid", "message"), self.staff_id
+            )
+        )
 
     @api.post("/sms_send")
     def sms_send(self) -> list[Response]:

@@ -44,6 +44,8 @@ def fingerprint(request: SendRequest) -> str:
     ]
     if request.messaging_service_sid:  # appended only when set: older digests stay valid
         payload.append(request.messaging_service_sid)
+    if request.send_at:
+        payload.append(request.send_at.isoformat())
     return sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
 
 

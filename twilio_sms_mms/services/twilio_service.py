@@ -24,6 +24,7 @@ from requests.exceptions import RequestException, Timeout
 from twilio_sms_mms.constants import settings as limits
 from twilio_sms_mms.services.errors import ApiError, bad_request, from_network_failure
 from twilio_sms_mms.services.errors import from_twilio_failure as twilio_error
+from twilio_sms_mms.services.scheduling import SCHEDULE_TYPE, twilio_send_at
 from twilio_sms_mms.services.sending_services import Campaign, MessagingService, ServiceSenders
 
 if TYPE_CHECKING:
@@ -223,6 +224,18 @@ class TwilioService:
         content_type = response.headers.get("Content-Type") or "application/octet-stream"
         return MediaContent(response.content, content_type)
 
+    def cancel_message(self, message_sid: str) -> Message:
+        """Cancel a scheduled message (`Status=canceled`, never retried): 1 request."""
+        response = self.guarded(
+            lambda: self.client.http.post(
+                f"Messages/{message_sid}.json",
+                data={"Status": "canceled"},
+                headers=FORM_HEADERS | self.auth,
+            )
+        )
+        data = self.json_of(response)
+        return self.parsed(lambda: Message.from_dict(data))
+
     def delete_message(self, message_sid: str) -> None:
         """Delete a message at Twilio: 1 request."""
         self.guarded(lambda: self.client.delete_sms(message_sid))
@@ -247,6 +260,8 @@ class TwilioService:
             form.append(("Body", request.text))
         form.extend(("MediaUrl", url) for url in request.media_urls)
         form.append(("StatusCallback", request.callback_url))
+        if request.send_at:
+            form += [("ScheduleType", SCHEDULE_TYPE), ("SendAt", twilio_send_at(request.send_at))]
         response = self.post_message(form)
         if response.status_code >= HTTPStatus.INTERNAL_SERVER_ERROR:
             raise SendOutcomeUnknown(f"Twilio answered HTTP {response.status_code} to the send")

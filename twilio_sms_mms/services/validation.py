@@ -6,12 +6,14 @@ import json
 import re
 from base64 import urlsafe_b64decode
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http import HTTPStatus
 from urllib.parse import parse_qs, unquote, urlparse
 
 from twilio_sms_mms.constants import settings as limits
 from twilio_sms_mms.constants.client_values import E164_PATTERN_SOURCE
 from twilio_sms_mms.services.errors import ApiError, bad_request
+from twilio_sms_mms.services.scheduling import parse_send_at
 from twilio_sms_mms.services.segments import Segmentation, segmentation
 
 E164_PATTERN = re.compile(E164_PATTERN_SOURCE)
@@ -134,6 +136,7 @@ class SendRequest:
     # With a Messaging Service, Twilio picks the sender; number_from is the expected one.
     messaging_service_sid: str = ""
     service_numbers: tuple[str, ...] = ()
+    send_at: datetime | None = None  # a scheduled text's UTC send time
 
     @property
     def segmentation(self) -> Segmentation:
@@ -176,6 +179,7 @@ def parse_send_request(data: dict, default_callback_url: str) -> SendRequest:
         media_urls=media_urls,
         callback_url=callback or default_callback_url,
         messaging_service_sid=service_sid,
+        send_at=parse_send_at(data.get("sendAt"), service_sid, datetime.now(UTC)),
     )
 
 
