@@ -423,3 +423,17 @@ def test_the_hourly_sweep_removes_uploads_nobody_sent_within_24_hours() -> None:
     assert not Attachment.objects.filter(public_id=old).exists()
     assert not AttachmentChunk.objects.filter(public_id=old).exists()
     assert Attachment.objects.filter(public_id=new).exists()
+
+
+def test_deleting_the_message_removes_its_uploads(account: FakeTwilioHttp) -> None:
+    item_id = upload([("a.png", "image/png", PNG)]).json()["attachments"][0]["id"]
+    send([item_id])
+    url = account.calls[-1].form["MediaUrl"][0]
+    sid = Attachment.objects.get(public_id=item_id).message_sid
+    TextMessage.objects.filter(sid=sid).update(status="delivered")
+    account.on("DELETE", rf"/Messages/{sid}\.json", (204, None))
+
+    assert call_route("DELETE", f"/message_delete/{sid}", headers=STAFF).status == 200
+
+    assert fetch(url).status == 404
+    assert not AttachmentChunk.objects.filter(public_id=item_id).exists()

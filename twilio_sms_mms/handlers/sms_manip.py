@@ -320,6 +320,7 @@ class SmsManip(SimpleAPI):
         self.require_admin("delete messages")
         sid = self.path_sid("message_sid", "message")
         body, effects = messaging.delete_message(self.twilio, sid, self.staff_id)
+        attachments.forget(sid)
         log.info(f"message deleted sid={sid}")
         return body, effects
 

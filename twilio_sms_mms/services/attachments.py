@@ -284,3 +284,15 @@ def parse_upload(request: Request) -> list[UploadedFile]:
     if len(files) != len(parts):
         raise bad_request("Every `files` part must be a file", "files")
     return files
+
+
+def forget(message_sid: str) -> int:
+    """Remove the uploads a deleted message went out with (its public URLs stop at once)."""
+    gone = list(
+        Attachment.objects.filter(message_sid=message_sid).values_list("public_id", flat=True)
+    )
+    if gone:
+        with atomic():
+            AttachmentChunk.objects.filter(public_id__in=gone).delete()
+            Attachment.objects.filter(public_id__in=gone).delete()
+    return len(gone)
