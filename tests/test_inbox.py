@@ -515,3 +515,29 @@ def test_inbox_warns_about_invalid_office_hours(ana: dict) -> None:
     data = open_inbox(ana, SECRETS | {"OfficeHours": "{"})
 
     assert "OfficeHours is not valid" in data["content"]
+
+
+def test_a_page_costs_two_queries_whatever_the_inbox_holds(
+    ana: dict, django_assert_max_num_queries: Any
+) -> None:
+    from twilio_sms_mms.services import inbox as inbox_service
+
+    moment = datetime(2026, 12, 1, tzinfo=UTC)
+    Conversation.objects.bulk_create(
+        [
+            Conversation(
+                key=f"number:+1555030{i:04d}",
+                patient_number=f"+1555030{i:04d}",
+                last_at=moment + timedelta(minutes=i),
+                unread=i % 2,
+                updated=moment,
+            )
+            for i in range(300)
+        ]
+    )
+    query = inbox_service.InboxQuery(inbox_service.InboxFilter.UNREAD, "s")
+
+    with django_assert_max_num_queries(2):
+        answer = inbox_service.page(query)
+
+    assert len(answer["conversations"]) == 50
