@@ -220,7 +220,7 @@ def test_a_failure_before_the_request_left_frees_the_key(
 def test_a_twilio_refusal_frees_the_key(account: FakeTwilioHttp, maria: Patient) -> None:
     account.on("POST", r"/Messages\.json", (429, tj.error(20429, 429, "Too many requests")))
 
-    assert send(maria).status == 429
+    assert send(maria).status == 503  # 3 tries (tests/test_rate_limits.py), then Twilio is busy
     assert SendAttempt.objects.count() == 0
 
 

@@ -261,12 +261,12 @@ def test_network_failure_during_parallel_fetch_is_504(twilio: FakeTwilioHttp) ->
     assert call_route("GET", f"/message/{sid}", headers=STAFF).status == 504
 
 
-def test_twilio_rate_limit_keeps_its_429(twilio: FakeTwilioHttp) -> None:
+def test_twilio_rate_limit_after_three_tries_is_503(twilio: FakeTwilioHttp) -> None:
     twilio.on("GET", r"/Messages\.json", (429, tj.error(20429, 429)))
 
     result = call_route("GET", f"/message_list/{NUMBER}/from", headers=STAFF)
 
-    assert result.status == 429
+    assert result.status == 503  # backoff: tests/test_rate_limits.py
     assert result.json()["error"]["twilioCode"] == 20429
 
 

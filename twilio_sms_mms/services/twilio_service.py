@@ -11,6 +11,8 @@ from __future__ import annotations
 from base64 import b64encode, urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import asdict, dataclass
 from http import HTTPStatus
+from random import uniform
+from time import sleep
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -28,6 +30,7 @@ from twilio_sms_mms.services.scheduling import SCHEDULE_TYPE, twilio_send_at
 from twilio_sms_mms.services.sending_services import Campaign, MessagingService, ServiceSenders
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
 
     from requests import Response
@@ -43,6 +46,9 @@ FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
 # let the plugin import urllib3's exception classes, so their names are read from the message.
 CONNECT_FAILURES = ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError")
 LOOKUP_PAGE_SIZE = 50
+# 429/20429: at most 3 tries, waiting 0.25-0.5 s then 0.5-0.75 s (exponential, with jitter).
+RATE_LIMIT_TRIES = 3
+BACKOFF_BASE_SECONDS = 0.25
 
 
 class SendOutcomeUnknown(Exception):
@@ -284,8 +290,10 @@ class TwilioService:
         connection dropped after it was sent) and ApiError when it provably did not.
         """
         try:
-            return self.client.http.post(
-                "Messages.json", data=form, headers=FORM_HEADERS | self.auth
+            return with_backoff(
+                lambda: self.client.http.post(
+                    "Messages.json", data=form, headers=FORM_HEADERS | self.auth
+                )
             )
         except RequestException as error:
             if nothing_left(error):
@@ -348,7 +356,9 @@ class TwilioService:
 
     def get_json(self, url: str) -> dict:
         """GET a Twilio resource and return its JSON; 1 request."""
-        response = self.guarded(lambda: self.client.http.get(url, headers=self.auth))
+        response = self.guarded(
+            lambda: with_backoff(lambda: self.client.http.get(url, headers=self.auth))
+        )
         return self.json_of(response)
 
     @staticmethod
@@ -380,6 +390,24 @@ class TwilioService:
             return build()
         except (KeyError, TypeError, ValueError) as error:
             raise ApiError(HTTPStatus.BAD_GATEWAY, "Twilio sent an unexpected answer") from error
+
+
+def with_backoff(call: Callable[[], Response]) -> Response:
+    """Run a request again while Twilio answers 429 (it was not processed, so even a POST may be
+    retried): at most RATE_LIMIT_TRIES tries within about 1.3 s, then a 503 "Twilio is busy".
+    A 5xx or a timeout is never retried here (a POST may have been processed)."""
+    for attempt in range(RATE_LIMIT_TRIES):
+        response = call()
+        if response.status_code != HTTPStatus.TOO_MANY_REQUESTS:
+            return response
+        if attempt + 1 < RATE_LIMIT_TRIES:
+            sleep(BACKOFF_BASE_SECONDS * (2**attempt + uniform(0, 1)))
+    raise ApiError(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "Twilio is busy (too many requests): wait a minute and try again.",
+        twilio_code=20429,
+        reason="twilio_busy",
+    )
 
 
 def phones_of(page: dict) -> list[PhoneNumber]:
