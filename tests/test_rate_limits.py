@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import uuid4
 
 import pytest
@@ -23,7 +24,7 @@ def waits(mocker: MockerFixture) -> list[float]:
     return slept
 
 
-def busy_then(answer: tuple[int, dict], busy: int) -> object:
+def busy_then(answer: tuple[int, dict], busy: int) -> Callable[[Recorded], tuple[int, dict]]:
     """429 for the first `busy` requests, then `answer`."""
     seen: list[int] = []
 
