@@ -18,8 +18,7 @@ from twilio_sms_mms.services.office_hours import (
 
 NEW_YORK = ZoneInfo("America/New_York")
 HOURS = (
-    '{"mon": ["08:00-12:00", "13:00-17:00"], "tue": ["08:00-17:00"], '
-    '"holidays": ["2026-12-25"]}'
+    '{"mon": ["08:00-12:00", "13:00-17:00"], "tue": ["08:00-17:00"], "holidays": ["2026-12-25"]}'
 )
 
 
