@@ -88,6 +88,11 @@ def test_text_take_done_and_reopen_live(local_stack: LocalStack, open_inbox: obj
     expect(inbox.tid("pane-title")).to_have_text("Maria Lopez")
     inbox.tid("take").click()
     expect(row).to_contain_text("Ana Reyes")
+    answer = f"Yes: Thursday at 10? [{uuid.uuid4().hex[:6]}]"
+    inbox.tid("send-text").fill(answer)
+    inbox.tid("send-button").click()
+    expect(inbox.tid("bubble-body").filter(has_text=answer)).to_be_visible()
+    expect(row).to_contain_text(f"You: {answer}", timeout=LIVE_TIMEOUT_MS)
     inbox.tid("done").click()
     expect(row.get_by_test_id("inbox-row-status")).to_have_text("Done")
 
