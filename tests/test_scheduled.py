@@ -10,7 +10,8 @@ from pytest_mock import MockerFixture
 
 from tests import twilio_json as tj
 from tests.plugin_harness import STAFF, FakeTwilioHttp, Recorded, RouteResult, call_route
-from tests.test_messaging_services import MAIN, SECRETS_V1, SERVICE, fake_account
+from tests.test_messaging_services import FRONT, MAIN, SECRETS_V1, SERVICE, fake_account, v1_page
+from tests.test_webhooks import inbound_params, post_signed
 from twilio_sms_mms.models.records import AuditEntry, TextMessage
 from twilio_sms_mms.services.errors import ApiError
 from twilio_sms_mms.services.scheduling import parse_send_at, twilio_send_at
@@ -22,9 +23,10 @@ SCHEDULED_SID = tj.sid("SM", 88)
 
 @pytest.fixture(autouse=True)
 def readiness_is_plugin_code(mocker: MockerFixture) -> None:
-    from twilio_sms_mms.services import readiness_report
+    from twilio_sms_mms.services import readiness_report, stop_cancels
 
-    mocker.patch.dict(readiness_report.__dict__, {"__is_plugin__": True})
+    for module in (readiness_report, stop_cancels):
+        mocker.patch.dict(module.__dict__, {"__is_plugin__": True})
 
 
 def refusal(raw: object, service: str = SERVICE) -> str:
@@ -163,3 +165,61 @@ def test_twilio_30409_on_cancel_is_a_409_with_words(twilio: FakeTwilioHttp) -> N
 
     assert result.status == 409
     assert result.json()["error"]["message"].startswith("Only a text that is still scheduled")
+
+
+# STOP cancels the patient's scheduled texts ----------------------------------------------------
+
+
+def stop_from_maria(to: str = MAIN) -> RouteResult:
+    params = inbound_params("STOP", From=MARIA, To=to, MessageSid=tj.sid("SM", 99))
+    return post_signed("/inbound_treatment", params, secrets=SECRETS_V1)
+
+
+def test_a_stop_cancels_the_texts_scheduled_to_that_number(twilio: FakeTwilioHttp) -> None:
+    fake_account(twilio).on("POST", r"/Messages\.json", scheduled)
+    twilio.on("POST", rf"/Messages/{SCHEDULED_SID}\.json", canceled)
+    schedule((datetime.now(UTC) + timedelta(days=1)).isoformat(), messagingServiceSid=SERVICE)
+
+    answer = stop_from_maria()
+
+    assert answer.status == 200
+    assert TextMessage.objects.get(sid=SCHEDULED_SID).status == "canceled"
+    assert AuditEntry.objects.filter(action="cancel_on_stop", target=SCHEDULED_SID).exists()
+    cancels = [c for c in twilio.calls if c.path.endswith(f"/Messages/{SCHEDULED_SID}.json")]
+    assert len(cancels) == 1
+
+
+def test_a_stop_to_another_service_number_cancels_too_and_a_failure_is_not_a_500(
+    twilio: FakeTwilioHttp,
+) -> None:
+    both = [{"service_sid": SERVICE, "phone_number": n} for n in (MAIN, FRONT)]
+    fake_account(twilio).on("POST", r"/Messages\.json", scheduled)
+    twilio.on("GET", rf"/v1/Services/{SERVICE}/PhoneNumbers", (200, v1_page("phone_numbers", both)))
+    twilio.on("POST", rf"/Messages/{SCHEDULED_SID}\.json", (400, tj.error(30409, 400)))
+    schedule((datetime.now(UTC) + timedelta(days=1)).isoformat(), messagingServiceSid=SERVICE)
+
+    answer = stop_from_maria(to=FRONT)
+
+    assert answer.status == 200  # the STOP is recorded whatever Twilio answers to the cancel
+    assert any(c.path.endswith(f"/Messages/{SCHEDULED_SID}.json") for c in twilio.calls)
+    assert TextMessage.objects.get(sid=SCHEDULED_SID).status == "scheduled"
+
+
+def test_other_keywords_and_other_patients_cancel_nothing(twilio: FakeTwilioHttp) -> None:
+    fake_account(twilio).on("POST", r"/Messages\.json", scheduled)
+    schedule((datetime.now(UTC) + timedelta(days=1)).isoformat(), messagingServiceSid=SERVICE)
+    twilio.calls.clear()
+
+    post_signed(
+        "/inbound_treatment",
+        inbound_params("HELP", From=MARIA, To=MAIN, MessageSid=tj.sid("SM", 98)),
+        secrets=SECRETS_V1,
+    )
+    post_signed(
+        "/inbound_treatment",
+        inbound_params("STOP", From="+15550199999", To=MAIN, MessageSid=tj.sid("SM", 97)),
+        secrets=SECRETS_V1,
+    )
+
+    assert twilio.calls == []
+    assert TextMessage.objects.get(sid=SCHEDULED_SID).status == "scheduled"

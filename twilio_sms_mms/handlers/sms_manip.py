@@ -29,6 +29,7 @@ from twilio_sms_mms.services import (
     messaging,
     presenters,
     service_send,
+    stop_cancels,
     storage,
     validation,
 )
@@ -383,6 +384,8 @@ class SmsManip(SimpleAPI):
             f"media={len(inbound.media_urls)} keyword={inbound.keyword or '-'}"
         )
         twiml, effects = messaging.receive_inbound(self.config, inbound)
+        account = self.config.account_sid
+        effects += stop_cancels.cancel_on_stop(inbound, lambda: self.twilio, account)
         return [Response(twiml.encode(), status_code=HTTPStatus.OK, content_type=XML), *effects]
 
     # Helpers -----------------------------------------------------------------------------
