@@ -337,6 +337,9 @@ def test_unknown_number_thread(ana: dict) -> None:
 
     assert [m["body"] for m in result.json()["messages"]] == ["one", "two"]
     assert not TextMessage.objects.filter(patient_number=STRANGER, read=False).exists()
+    assert result.json()["conversation"]["unread"] == 0
+    assert inbox(ana)["unreadConversations"] == 0
+    assert inbox_events(result)[0]["conversations"][0]["unread"] == 0
 
 
 def test_staff_and_patient_search(ana: dict, maria: Patient) -> None:

@@ -135,13 +135,15 @@ function inboxActions({ store, api, chart, config }) {
       composer: { ...freshComposer(config), fromSid: state.composer.fromSid, toText: row.patientId ? "" : row.number },
     }));
     if (row.patientId) await chart.loadThread();
-    else {
-      try {
-        const data = await api.numberThread(key);
-        patch(() => ({ numberThread: data.messages }));
-      } catch (error) {
-        patch(() => ({ numberThread: [], error: error.text || error.message }));
-      }
+    else await loadNumberThread(key);
+  }
+
+  async function loadNumberThread(key) {
+    try {
+      const data = await api.numberThread(key);
+      if (store.get().inbox.selected === key) patch(() => ({ numberThread: data.messages }));
+    } catch (error) {
+      patch(() => ({ error: error.text || error.message }));
     }
   }
 
@@ -210,9 +212,10 @@ function inboxActions({ store, api, chart, config }) {
     patch(() => ({ unreadConversations: event.unreadConversations }));
     upsert(event.conversations || [], event.removed || []);
     const selected = store.get().inbox.selected;
-    if ((event.conversations || []).some((row) => row.id === selected) && store.get().config.patientId) {
-      chart.loadThread(); // the open conversation shows the new text (and reading it clears unread)
-    }
+    if (!(event.conversations || []).some((row) => row.id === selected)) return;
+    // The open conversation shows the new text (and reading it clears its unread count).
+    if (store.get().config.patientId) chart.loadThread();
+    else loadNumberThread(selected);
   }
 
   const addNumber = () => store.get().inbox.linkAdd;

@@ -235,7 +235,7 @@ def conversation_json(row: Conversation) -> dict:
     }
 
 
-def number_thread(key: str) -> dict:
+def number_thread(key: str) -> tuple[dict, list[Effect]]:
     """The texts of a number on nobody's chart (newest THREAD_LIMIT, oldest first); reading
     them clears the unread count."""
     row = conversation(key)
@@ -246,11 +246,15 @@ def number_thread(key: str) -> dict:
             "-created", "-dbid"
         )[:THREAD_LIMIT]
     )
-    TextMessage.objects.filter(patient_number=row.patient_number, read=False).update(read=True)
+    TextMessage.objects.filter(patient_number=row.patient_number, matched=False, read=False).update(
+        read=True
+    )
+    effects = mark_read(key)
+    row.refresh_from_db()
     return {
         "conversation": conversation_json(row),
         "messages": [presenters.thread_message(record) for record in reversed(records)],
-    }
+    }, effects
 
 
 # Triage --------------------------------------------------------------------------------------

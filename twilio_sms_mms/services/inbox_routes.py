@@ -46,7 +46,7 @@ def patients(params: Mapping[str, str]) -> dict:
     return {"patients": inbox.find_patients(text)}
 
 
-def thread(raw_key: str) -> dict:
+def thread(raw_key: str) -> tuple[dict, list[Effect]]:
     """GET /inbox/conversations/<key>/thread."""
     return inbox.number_thread(inbox.require_key(unquote(raw_key)))
 
