@@ -544,3 +544,47 @@ def test_a_page_costs_two_queries_whatever_the_inbox_holds(
         answer = inbox_service.page(query)
 
     assert len(answer["conversations"]) == 50
+
+
+def test_opening_the_inbox_builds_rows_for_history_from_before_it(
+    ana: dict, maria: Patient
+) -> None:
+    old = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+    for i, (number, body, inbound, patients) in enumerate(
+        [
+            (MOBILE, "old question", True, [str(maria.id)]),
+            (MOBILE, "old answer", False, [str(maria.id)]),
+            (STRANGER, "who?", True, []),
+        ]
+    ):
+        sid = f"SM{'b' * 31}{i}"
+        TextMessage.objects.create(
+            sid=sid,
+            direction="inbound" if inbound else "outbound",
+            practice_number="+15550100001",
+            patient_number=number,
+            body=body,
+            status="received" if inbound else "delivered",
+            patient_ids=patients,
+            matched=bool(patients),
+            read=not inbound,
+            created=old + timedelta(minutes=i),
+            updated=old,
+        )
+        for patient_id in patients:
+            MessageLink.objects.create(
+                message_sid=sid, patient_id=patient_id, read=not inbound, created=old
+            )
+    text_in("new since the upgrade", number="+15550166666")
+
+    open_inbox(ana)
+    open_inbox(ana)  # the second open writes nothing more
+
+    rows = {row["id"]: row for row in inbox(ana)["conversations"]}
+    assert set(rows) == {f"patient:{maria.id}", f"number:{STRANGER}", "number:+15550166666"}
+    assert rows[f"patient:{maria.id}"]["name"] == "Maria Lopez"
+    assert rows[f"patient:{maria.id}"]["lastMessage"] == "old answer"
+    assert rows[f"patient:{maria.id}"]["unread"] == 1
+    assert rows[f"number:{STRANGER}"]["unread"] == 1
+    assert rows["number:+15550166666"]["lastMessage"] == "new since the upgrade"
+    assert Conversation.objects.count() == 3

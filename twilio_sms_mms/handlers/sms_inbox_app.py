@@ -15,7 +15,7 @@ from canvas_sdk.templates import render_to_string
 from twilio_sms_mms.constants.client_values import client_values
 from twilio_sms_mms.constants.settings import ROUTE_PREFIX
 from twilio_sms_mms.handlers.sms_form_app import SmsFormApp
-from twilio_sms_mms.services import inbox
+from twilio_sms_mms.services import inbox, inbox_backfill, messaging
 from twilio_sms_mms.services.config import PluginConfig
 
 
@@ -29,6 +29,8 @@ class SmsInboxApp(Application):
         """Render the inbox page for the staff member who opened it."""
         config = PluginConfig.from_variables(dict(self.secrets or {}), dict(self.environment or {}))
         staff_id = self.staff_id()
+        messaging.ensure_links()  # history from before the link table, once
+        inbox_backfill.backfill_once()  # rows for history from before the inbox, once
         app_config = {
             "apiBase": ROUTE_PREFIX,
             "staffId": staff_id,
