@@ -11,6 +11,7 @@ from devtools.twilio_sandbox.media_fetch import collect_media
 from devtools.twilio_sandbox.media_source import resolve_media
 from devtools.twilio_sandbox.messaging_v1 import pick_sender
 from devtools.twilio_sandbox.records import OUTBOUND_API, Message
+from devtools.twilio_sandbox.scheduling import remember, send_at_of
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 INVALID_TEST_NUMBER = "+15005550001"
@@ -68,6 +69,7 @@ def validate_send(ctx: SandboxContext, form: list[tuple[str, str]]) -> None:
 def create_outbound(ctx: SandboxContext, form: list[tuple[str, str]]) -> Message:
     """Validate, store a queued outbound-api message with its media, and start its lifecycle."""
     validate_send(ctx, form)
+    send_at = send_at_of(form)
     own = [ctx.public_url, ctx.bound_url]
     media, failure = collect_media(
         [value for key, value in form if key == "MediaUrl"],
@@ -79,12 +81,14 @@ def create_outbound(ctx: SandboxContext, form: list[tuple[str, str]]) -> Message
         _first(form, "To").strip(),
         _first(form, "Body"),
         media,
-        "queued",
+        "queued" if send_at is None else "scheduled",
         now_us(),
         status_callback=_first(form, "StatusCallback"),
     )
     ctx.store.add_message(message, rows)
-    if failure is not None:
+    if send_at is not None:
+        remember(ctx, message.sid, send_at)
+    elif failure is not None:
         ctx.lifecycle.fail(message.sid, failure.code, failure.message)
     else:
         ctx.lifecycle.track(message.sid, message.to_number)

@@ -17,6 +17,7 @@ from devtools.twilio_sandbox.errors import (
 from devtools.twilio_sandbox.http_types import Reply, Request, json_reply
 from devtools.twilio_sandbox.outbound import create_outbound
 from devtools.twilio_sandbox.paging import envelope, parse_page_request
+from devtools.twilio_sandbox.scheduling import cancel_message
 from devtools.twilio_sandbox.twilio_json import account_path, media_json, message_json, phone_json
 
 Handler = Callable[[SandboxContext, Request, list[str]], Reply]
@@ -195,7 +196,7 @@ ROUTES: list[tuple[re.Pattern[str], str, dict[str, Handler]]] = [
     (
         re.compile(rf"^Messages/{_SID}\.json$"),
         "Messages/{Sid}.json",
-        {"GET": get_message, "DELETE": delete_message},
+        {"GET": get_message, "DELETE": delete_message, "POST": cancel_message},
     ),
     (
         re.compile(rf"^Messages/{_SID}/Media\.json$"),

@@ -27,6 +27,7 @@ from devtools.twilio_sandbox.messaging_v1 import (
     seed_messaging_demo,
 )
 from devtools.twilio_sandbox.rest import dispatch, route_kind
+from devtools.twilio_sandbox.scheduling import RELEASE_PATH, release_due
 from devtools.twilio_sandbox.seed import MAIN_LINE, seed_demo
 from devtools.twilio_sandbox.store import Store
 from devtools.twilio_sandbox.twilio_json import API_VERSION
@@ -107,6 +108,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         try:
             if request.path.startswith(ACCOUNTS_PREFIX):
                 reply = handle_rest(ctx, request)
+            elif request.path == RELEASE_PATH and request.method == "POST":
+                reply = release_due(ctx, request)
             elif request.path.startswith(V1_PREFIX):
                 reply = handle_messaging_v1(ctx, request)
             elif request.path.startswith("/_sandbox"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -10,7 +12,7 @@ from twilio.rest import Client
 from devtools.twilio_sandbox import RunningSandbox
 from devtools.twilio_sandbox import messaging_v1 as v1
 from tests.devtools.conftest import ACCOUNT_SID, API_KEY, API_SECRET
-from tests.devtools.test_official_client import StandInHttpClient
+from tests.devtools.test_official_client import StandInHttpClient, wait_until_final
 
 MAIN_LINE = "+15550100001"
 FRONT_DESK = "+15550100002"
@@ -77,3 +79,70 @@ def test_a_send_through_an_empty_service_is_21704(client: Client, sandbox: Runni
         client.messages.create(to=MARIA, messaging_service_sid=empty, body="Hi")
 
     assert refused.value.code == 21704
+
+
+def in_minutes(minutes: float) -> datetime:
+    return datetime.now(UTC) + timedelta(minutes=minutes)
+
+
+def test_a_scheduled_message_waits_then_leaves_when_released(
+    client: Client, sandbox: RunningSandbox
+) -> None:
+    service = client.messaging.v1.services.list()[0]
+
+    message = client.messages.create(
+        to=MARIA,
+        messaging_service_sid=service.sid,
+        body="Reminder",
+        schedule_type="fixed",
+        send_at=in_minutes(60),
+    )
+
+    assert message.status == "scheduled"
+    early = requests.post(f"{sandbox.url}/_sandbox/scheduled/release", timeout=5).json()
+    assert early == {"released": [], "waiting": 1}
+    later = requests.post(
+        f"{sandbox.url}/_sandbox/scheduled/release?advanceSeconds=3601", timeout=5
+    ).json()
+    assert later["released"] == [message.sid]
+    assert wait_until_final(client, message.sid) == "delivered"
+
+
+def test_the_15_minute_35_day_window_is_35114(client: Client) -> None:
+    service = client.messaging.v1.services.list()[0]
+    for minutes in (10, 35 * 24 * 60 + 5):
+        with pytest.raises(TwilioRestException) as refused:
+            client.messages.create(
+                to=MARIA,
+                messaging_service_sid=service.sid,
+                body="Reminder",
+                schedule_type="fixed",
+                send_at=in_minutes(minutes),
+            )
+        assert refused.value.code == 35114
+
+
+def test_a_schedule_without_a_service_is_dropped_and_sent_at_once(client: Client) -> None:
+    message = client.messages.create(
+        to=MARIA, from_=MAIN_LINE, body="Now", schedule_type="fixed", send_at=in_minutes(60)
+    )
+
+    assert message.status == "queued"
+
+
+def test_cancel_only_while_scheduled(client: Client) -> None:
+    service = client.messaging.v1.services.list()[0]
+    message = client.messages.create(
+        to=MARIA,
+        messaging_service_sid=service.sid,
+        body="Reminder",
+        schedule_type="fixed",
+        send_at=in_minutes(120),
+    )
+
+    canceled = client.messages(message.sid).update(status="canceled")
+
+    assert canceled.status == "canceled"
+    with pytest.raises(TwilioRestException) as again:
+        client.messages(message.sid).update(status="canceled")
+    assert again.value.code == 30409
