@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from uuid import uuid4
 
 import pytest
+import requests
 
 from devtools import demo_data
 from devtools.bench_client import PluginDriver, public_base_url
@@ -16,6 +18,8 @@ pytestmark = pytest.mark.runner
 
 MAIN_LINE = demo_data.MAIN_LINE.phone_number
 MARIAS_MOBILE = demo_data.MARIA.phones[0].value
+NO_CHART = "+15550144444"  # on no chart: the sends confirm no consent
+STOPPER = "+15550144445"
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +70,57 @@ def test_a_send_through_the_service_reaches_the_patient_from_the_main_line(
     assert shown["status"] == "delivered"
     assert shown["body"] == text
     assert shown["practiceNumber"] == MAIN_LINE
+
+
+def schedule(plugin: PluginDriver, service_sid: str, to: str, minutes: int) -> str:
+    when = (datetime.now(UTC) + timedelta(minutes=minutes)).astimezone(
+        timezone(timedelta(hours=-5))
+    )
+    sent = plugin.post_json(
+        "/sms_send",
+        {
+            "clientRequestId": uuid4().hex,
+            "messagingServiceSid": service_sid,
+            "numberTo": to,
+            "text": f"Reminder [{uuid4().hex[:8]}]",
+            "callbackUrl": "",
+            "confirmNoConsent": True,
+            "sendAt": when.isoformat(timespec="seconds"),
+        },
+    )
+    assert sent.status == 201, sent.body
+    assert sent.json()["message"]["status"] == "scheduled"
+    return str(sent.json()["message"]["sid"])
+
+
+def twilio_status(plugin: PluginDriver, sid: str) -> str:
+    return str(plugin.get(f"/message/{sid}").json()["message"]["status"])
+
+
+def test_schedule_then_cancel_then_release_sends_nothing(
+    plugin: PluginDriver, local_stack: LocalStack
+) -> None:
+    service = plugin.get("/phone_readiness").json()["services"][0]
+    sid = schedule(plugin, service["sid"], NO_CHART, 90)
+
+    canceled = plugin.post_json(f"/message_cancel/{sid}", {})
+    again = plugin.post_json(f"/message_cancel/{sid}", {})
+    released = requests.post(
+        f"{local_stack.sandbox_url}/_sandbox/scheduled/release?advanceSeconds=6000", timeout=10
+    ).json()
+
+    assert canceled.status == 200 and canceled.json()["status"] == "canceled"
+    assert again.status == 409 and again.json()["error"]["twilioCode"] == 30409
+    assert sid not in released["released"]
+    assert twilio_status(plugin, sid) == "canceled"
+
+
+def test_a_stop_cancels_the_patients_scheduled_text(plugin: PluginDriver) -> None:
+    service = plugin.get("/phone_readiness").json()["services"][0]
+    sid = schedule(plugin, service["sid"], STOPPER, 60)
+
+    answer = plugin.inbound(STOPPER, MAIN_LINE, "STOP")
+
+    assert answer.status == 200
+    assert twilio_status(plugin, sid) == "canceled"
+    plugin.inbound(STOPPER, MAIN_LINE, "START")  # leave the stack as it was
