@@ -100,27 +100,28 @@ def record_activity(record: TextMessage, patient_ids: list[str]) -> list[Effect]
     inbound = record.direction == Direction.INBOUND
     keys = [patient_key(pid) for pid in patient_ids] or [number_key(record.patient_number)]
     moment = datetime.now(UTC)
-    with atomic():
-        existing = set(Conversation.objects.filter(key__in=keys).values_list("key", flat=True))
-        missing = [key for key in keys if key not in existing]
-        if missing:
-            names = patient_names([k.split(":", 1)[1] for k in missing if k.startswith("patient")])
-            Conversation.objects.bulk_create(
-                [new_conversation(key, record, names, moment) for key in missing],
-                ignore_conflicts=True,
-            )
-        rows = Conversation.objects.filter(key__in=keys)
-        rows.filter(last_at__lte=record.created).update(
-            last_sid=record.sid,
-            last_preview=preview(record),
-            last_direction=record.direction,
-            last_at=record.created,
-            patient_number=record.patient_number,
-            practice_number=record.practice_number,
-            updated=moment,
+    # Separate statements, no transaction: on SQLite a read followed by a write in one
+    # transaction fails at once ("database is locked") when another webhook writes meanwhile.
+    existing = set(Conversation.objects.filter(key__in=keys).values_list("key", flat=True))
+    missing = [key for key in keys if key not in existing]
+    if missing:
+        names = patient_names([k.split(":", 1)[1] for k in missing if k.startswith("patient")])
+        Conversation.objects.bulk_create(
+            [new_conversation(key, record, names, moment) for key in missing],
+            ignore_conflicts=True,
         )
-        if inbound:
-            rows.update(unread=F("unread") + 1, status=ConversationStatus.OPEN, updated=moment)
+    rows = Conversation.objects.filter(key__in=keys)
+    rows.filter(last_at__lte=record.created).update(
+        last_sid=record.sid,
+        last_preview=preview(record),
+        last_direction=record.direction,
+        last_at=record.created,
+        patient_number=record.patient_number,
+        practice_number=record.practice_number,
+        updated=moment,
+    )
+    if inbound:
+        rows.update(unread=F("unread") + 1, status=ConversationStatus.OPEN, updated=moment)
     return push(keys)
 
 
