@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from devtools import demo_data
-from devtools.bench_client import PluginDriver, public_base_url
+from devtools.bench_client import PluginDriver, SandboxAdmin, public_base_url
 from devtools.stack import LocalStack
 
 pytestmark = pytest.mark.runner
@@ -124,3 +124,36 @@ def test_a_stop_cancels_the_patients_scheduled_text(plugin: PluginDriver) -> Non
     assert answer.status == 200
     assert twilio_status(plugin, sid) == "canceled"
     plugin.inbound(STOPPER, MAIN_LINE, "START")  # leave the stack as it was
+
+
+def test_a_burst_of_429s_is_ridden_out_and_the_text_sent_once(
+    plugin: PluginDriver, local_stack: LocalStack
+) -> None:
+    admin = SandboxAdmin(local_stack.sandbox_url)
+    text = f"Busy Twilio [{uuid4().hex[:8]}]"
+    service_sid = plugin.get("/phone_readiness").json()["services"][0]["sid"]
+    admin.reset_stats()
+    requests.post(
+        f"{local_stack.sandbox_url}/_sandbox/faults",
+        json={"delayMs": 0, "failStatus": 429, "failCount": 2},
+        timeout=10,
+    ).raise_for_status()
+    try:
+        sent = plugin.post_json(
+            "/sms_send",
+            {
+                "clientRequestId": uuid4().hex,
+                "messagingServiceSid": service_sid,
+                "numberTo": NO_CHART,
+                "text": text,
+                "callbackUrl": "",
+                "confirmNoConsent": True,
+            },
+        )
+    finally:
+        admin.clear_faults()
+
+    assert sent.status == 201, sent.body
+    assert admin.stats().get("POST Messages.json") == 3  # two 429s, then the one accepted send
+    page = plugin.get(f"/message_list/{MAIN_LINE}/from").json()["messages"]
+    assert [m["bodyPreview"] for m in page].count(text) == 1

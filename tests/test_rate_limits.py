@@ -95,3 +95,23 @@ def test_a_send_that_may_have_been_processed_is_never_retried(
     assert result.status == 202
     assert [call.method for call in twilio.calls].count("POST") == 1
     assert waits == []
+
+
+def test_the_readiness_batch_is_read_again_after_a_429(
+    twilio: FakeTwilioHttp, waits: list[float], mocker: MockerFixture
+) -> None:
+    from tests.test_messaging_services import SECRETS_V1, SERVICE, fake_account, v1_page
+    from twilio_sms_mms.services import readiness_report
+
+    mocker.patch.dict(readiness_report.__dict__, {"__is_plugin__": True})
+    service = {"sid": SERVICE, "friendly_name": "Clinic Reminders", "sticky_sender": True}
+    fake_account(twilio).on(
+        "GET", r"/v1/Services", busy_then((200, v1_page("services", [service])), 1)
+    )
+
+    result = call_route("GET", "/phone_readiness", headers=STAFF, secrets=SECRETS_V1)
+
+    assert result.status == 200, result.body
+    assert result.json()["readiness"][0]["verdict"] == "ready"
+    assert len(waits) == 1
+    assert [c.path for c in twilio.calls].count("/v1/Services") == 2

@@ -177,12 +177,14 @@ class TwilioService:
         """GET absolute Twilio URLs in parallel (1 round trip) and return their JSON."""
         if not urls:
             return []
-        responses = self.guarded(
-            lambda: self.both_apis.batch_requests(
-                [batch_get(url, headers=self.auth) for url in urls]
-            )
-        )
-        return [self.json_of(response) for response in responses]
+        calls = [batch_get(url, headers=self.auth) for url in urls]
+        for attempt in range(RATE_LIMIT_TRIES):  # GETs: the whole batch again after a 429
+            responses = self.guarded(lambda: self.both_apis.batch_requests(calls))
+            if all(r.status_code != HTTPStatus.TOO_MANY_REQUESTS for r in responses):
+                return [self.json_of(response) for response in responses]
+            if attempt + 1 < RATE_LIMIT_TRIES:
+                sleep(BACKOFF_BASE_SECONDS * (2**attempt + uniform(0, 1)))
+        raise twilio_busy()
 
     def message_page(
         self, number: str, direction: str, page_size: int, cursor: str | None
@@ -402,7 +404,12 @@ def with_backoff(call: Callable[[], Response]) -> Response:
             return response
         if attempt + 1 < RATE_LIMIT_TRIES:
             sleep(BACKOFF_BASE_SECONDS * (2**attempt + uniform(0, 1)))
-    raise ApiError(
+    raise twilio_busy()
+
+
+def twilio_busy() -> ApiError:
+    """The 503 after RATE_LIMIT_TRIES answers 429 in a row."""
+    return ApiError(
         HTTPStatus.SERVICE_UNAVAILABLE,
         "Twilio is busy (too many requests): wait a minute and try again.",
         twilio_code=20429,
