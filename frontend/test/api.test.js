@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ApiError, createApi, errorFromAnswer, socketUrl } from "../src/api.js";
+import { ApiError, channelUrl, createApi, errorFromAnswer, socketUrl } from "../src/api.js";
 
 function fakeFetch(status, body, calls = []) {
   return async (url, init) => {
@@ -88,4 +88,30 @@ test("the socket URL is the page's origin, ws or wss, skipping about:srcdoc", ()
     "ws://127.0.0.1:8000/plugin-io/ws/twilio_sms_mms/patient_abc/",
   );
   assert.equal(socketUrl("abc", [() => "about:srcdoc"]), null);
+});
+
+test("the inbox routes encode the conversation id and the query", async () => {
+  const calls = [];
+  const api = createApi({ fetch: fakeFetch(200, "{}", calls) });
+  await api.inbox({ filter: "mine", q: "lo pez", cursor: "1.2" });
+  await api.triage("number:+15550177777", "assign", { staffId: null });
+  await api.numberThread("number:+15550177777");
+  await api.findPatients("mar");
+  assert.deepEqual(
+    calls.map((call) => [call.init.method, call.url]),
+    [
+      ["GET", "/plugin-io/api/twilio_sms_mms/inbox?filter=mine&q=lo+pez&cursor=1.2"],
+      ["POST", "/plugin-io/api/twilio_sms_mms/inbox/conversations/number%3A%2B15550177777/assign"],
+      ["GET", "/plugin-io/api/twilio_sms_mms/inbox/conversations/number%3A%2B15550177777/thread"],
+      ["GET", "/plugin-io/api/twilio_sms_mms/inbox/patients?q=mar"],
+    ],
+  );
+  assert.equal(calls[1].init.body, '{"staffId":null}');
+});
+
+test("the inbox channel's socket URL", () => {
+  assert.equal(
+    channelUrl("inbox", [() => "https://clinic.canvasmedical.com/"]),
+    "wss://clinic.canvasmedical.com/plugin-io/ws/twilio_sms_mms/inbox/",
+  );
 });
