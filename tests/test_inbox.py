@@ -588,3 +588,15 @@ def test_opening_the_inbox_builds_rows_for_history_from_before_it(
     assert rows[f"number:{STRANGER}"]["unread"] == 1
     assert rows["number:+15550166666"]["lastMessage"] == "new since the upgrade"
     assert Conversation.objects.count() == 3
+
+
+def test_the_inbox_bundle_is_under_60_kb_and_fits_its_template() -> None:
+    from pathlib import Path
+
+    static = Path(__file__).resolve().parents[1] / "twilio_sms_mms" / "static"
+    script = (static / "inbox_app.js").read_text(encoding="utf-8")
+    stylesheet = (static / "inbox_app.css").read_text(encoding="utf-8")
+
+    assert 0 < len(script.encode()) < 60 * 1024
+    for text in (script, stylesheet):
+        assert [m for m in ("{{", "{%", "{#", "</script", "</style") if m in text] == []
