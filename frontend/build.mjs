@@ -4,11 +4,13 @@
  *   node frontend/build.mjs --check   fail if the committed files differ from a fresh build
  * Either way the output is refused if it holds a Django/Jinja marker ({{, {%, {#: Django renders
  * the template that includes it) or a closing </script or </style tag.
+ * Scripts: esbuild bundles and minifies, then terser compresses once more (about 1% smaller).
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { minify } from "terser";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const STATIC = join(ROOT, "twilio_sms_mms", "static");
@@ -75,25 +77,30 @@ const PAGE_ONLY_NAMES = [
   ...["chosen", "note", "readiness"],
 ];
 
-const scriptOf = (entry) =>
-  esbuild.build({
+/** terser after esbuild: two compress passes over the whole IIFE (property names stay as they are). */
+const TERSER = { compress: { passes: 2 }, mangle: true, toplevel: true, format: { comments: false } };
+
+const scriptOf = async (entry) => {
+  const built = await esbuild.build({
     ...COMMON,
     entryPoints: [join(ROOT, entry)],
     format: "iife",
     plugins: [dropIndentation],
     mangleProps: new RegExp(`^(${PAGE_ONLY_NAMES.join("|")})$`),
   });
-const stylesheetOf = (entry) => esbuild.build({ ...COMMON, entryPoints: [join(ROOT, entry)] });
+  return (await minify(built.outputFiles[0].text, TERSER)).code;
+};
+const stylesheetOf = async (entry) =>
+  (await esbuild.build({ ...COMMON, entryPoints: [join(ROOT, entry)] })).outputFiles[0].text;
 
 /** The bundles as {script, stylesheet, inboxScript, inboxStylesheet} strings. */
 export async function buildBundle() {
-  const built = await Promise.all([
+  const [script, stylesheet, inboxScript, inboxStylesheet] = await Promise.all([
     scriptOf("frontend/src/app.js"),
     stylesheetOf("frontend/src/styles.css"),
     scriptOf("frontend/src/inbox.js"),
     stylesheetOf("frontend/src/inbox.css"),
   ]);
-  const [script, stylesheet, inboxScript, inboxStylesheet] = built.map((result) => result.outputFiles[0].text);
   return { script, stylesheet, inboxScript, inboxStylesheet };
 }
 
