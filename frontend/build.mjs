@@ -74,7 +74,7 @@ const PAGE_ONLY_NAMES = [
   ...["dialog", "view", "detail", "pages", "stale", "unmatched", "choice", "result", "signature"],
   ...["config", "banner", "warnings", "tools", "count", "e164", "arrived", "known", "isNew", "isFinal"],
   ...["advances", "onServiceProblem", "hasPatient", "recipientLine", "counter", "mediaUrls", "payload"],
-  ...["chosen", "note", "readiness"],
+  ...["chosen", "note", "phoneReadiness"],
 ];
 
 /** terser after esbuild: two compress passes over the whole IIFE (property names stay as they are). */

@@ -117,7 +117,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
       .phoneList()
       .then(phonesLoaded, (error) => merge("phones", { status: "error", error: error.text, list: [] }));
     // In parallel; no verdict shown when Twilio's Messaging API cannot be read.
-    api.readiness(force).then(
+    api.phoneReadiness(force).then(
       (data) => patch("ready", () => byNumber(data.readiness)),
       () => {},
     );

@@ -87,7 +87,7 @@ export function createApi({ base = DEFAULT_API_BASE, fetch: fetchImpl, onService
     /** True for the plugin's own URLs (media src/href come only from these). */
     isOwnUrl: (url) => typeof url === "string" && url.startsWith(`${apiBase}/`),
     phoneList: () => get("/phone_list"),
-    readiness: (refresh) => get(`/phone_readiness${refresh ? "?refresh=1" : ""}`),
+    phoneReadiness: (refresh) => get(`/phone_readiness${refresh ? "?refresh=1" : ""}`),
     messageList: (number, direction, { pageSize, page } = {}) => {
       const query = new URLSearchParams();
       if (pageSize) query.set("pageSize", String(pageSize));
