@@ -88,6 +88,9 @@ def test_a_scheduled_send_posts_schedule_type_fixed_and_send_at_in_utc(
 
     assert result.status == 201, result.body
     assert result.json()["message"]["status"] == "scheduled"
+    assert datetime.fromisoformat(result.json()["message"]["sendAt"]) == local.replace(
+        microsecond=0
+    )
     post = twilio.calls[-1].form
     assert post["ScheduleType"] == ["fixed"]
     assert post["SendAt"] == [local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")]

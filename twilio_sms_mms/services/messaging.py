@@ -114,11 +114,10 @@ def send_to_patient(
     except Exception:
         storage.drop_send_attempt(attempt)
         raise
-    body = {
-        "message": presenters.sent_message(message, request.segmentation),
-        "clientRequestId": context.client_request_id,
-        "replayed": False,
-    }
+    sent = presenters.sent_message(message, request.segmentation)
+    if request.send_at:  # a scheduled text: when Twilio will send it (UTC)
+        sent["sendAt"] = presenters.iso(request.send_at)
+    body = {"message": sent, "clientRequestId": context.client_request_id, "replayed": False}
     with atomic():  # one commit for the record, its audit line and the replayable answer
         record = storage.record_outbound(
             sid=message.sid,
