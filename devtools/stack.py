@@ -94,6 +94,9 @@ def write_plugin_secrets(
         "TwilioMessagingApiBaseUrl": sandbox_url,
         "PublicBaseUrl": public_url,
         "AutoReplyText": demo_data.AUTO_REPLY_TEXT,
+        # Every text is answered: tests share one stack and one texter's earlier texts must not
+        # silence the next test's reply (the 12-hour default is covered by tests/test_inbox.py).
+        "AutoReplyQuietHours": "0",
         "HelpReplyText": demo_data.HELP_REPLY_TEXT,
         "PracticeName": demo_data.PRACTICE_NAME,
         "QuickReplies": json.dumps(demo_data.QUICK_REPLIES),

@@ -107,6 +107,9 @@ function inboxActions({ store, api, chart, config }) {
         error: "",
         unreadConversations: data.unreadConversations,
       }));
+      // Polled while the socket is down: the open conversation catches up the same way.
+      const open = store.get().inbox.rows.find((row) => row.id === store.get().inbox.selected);
+      if (open?.unread && store.get().config.patientId) chart.loadThread();
     } catch (error) {
       if (id === listId) patch(() => ({ status: "error", error: error.text || error.message }));
     }
