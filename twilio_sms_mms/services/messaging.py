@@ -134,8 +134,7 @@ def send_to_patient(
         )
         storage.audit(context.staff_id, "send", message.sid)
         storage.finish_send_attempt(attempt, message.sid, HTTPStatus.CREATED, body)
-    event = {"type": "message", "message": presenters.thread_message(record)}
-    effects = notifications.live_update(patient_ids, event)
+    effects = announce_message(record, patient_ids)
     return SendAnswer(
         HTTPStatus.CREATED, body, effects + inbox.record_activity(record, patient_ids)
     )
@@ -165,9 +164,8 @@ def record_unknown(
                 raise ApiError(HTTPStatus.CONFLICT, "Try again.", reason="send_in_progress")
             return idempotency.replay(again, idempotency.fingerprint(request))
         storage.audit(context.staff_id, "send_unknown", context.client_request_id)
-    event = {"type": "message", "message": presenters.thread_message(record)}
     body = unknown_body(attempt, request, context.client_request_id, record)
-    effects = notifications.live_update(patient_ids, event)
+    effects = announce_message(record, patient_ids)
     return SendAnswer(
         HTTPStatus.ACCEPTED, body, effects + inbox.record_activity(record, patient_ids)
     )
@@ -314,8 +312,7 @@ def resolve_as(
     if record is None:
         return []
     storage.audit(record.staff_id, "send", sid)
-    event = {"type": "message", "message": presenters.thread_message(record)}
-    return notifications.live_update(list(record.patient_ids or []), event)
+    return announce_message(record, list(record.patient_ids or []))
 
 
 def give_up(attempt: SendAttempt) -> list[Effect]:
@@ -327,8 +324,7 @@ def give_up(attempt: SendAttempt) -> list[Effect]:
     record = storage.mark_not_sent(attempt, response)
     if record is None:
         return []
-    event = {"type": "message", "message": presenters.thread_message(record)}
-    return notifications.live_update(list(record.patient_ids or []), event)
+    return announce_message(record, list(record.patient_ids or []))
 
 
 def resolve_log_sends(twilio: TwilioFactory, practice_number: str) -> list[Effect]:
@@ -352,8 +348,7 @@ def receive_inbound(config: PluginConfig, inbound: InboundMessage) -> tuple[str,
     reply = auto_reply.reply_text(config, record, keyword, created)
     if not created:
         return twiml_reply(reply), []
-    event = {"type": "message", "message": presenters.thread_message(record)}
-    effects = notifications.live_update(patient_ids, event)
+    effects = announce_message(record, patient_ids)
     effects += inbox.record_activity(record, patient_ids)
     for patient_id in patient_ids:
         effects.extend(notifications.unread_badge(patient_id, storage.unread_count(patient_id)))
@@ -502,3 +497,9 @@ def quick_replies(config: PluginConfig, patient: patients.PatientSummary) -> lis
             text = text.replace(placeholder, value)
         filled.append({"name": reply.name, "text": text})
     return filled
+
+
+def announce_message(record: TextMessage, patient_ids: list[str]) -> list[Effect]:
+    """Push a new or changed message to the open threads of its patients."""
+    event = {"type": "message", "message": presenters.thread_message(record)}
+    return notifications.live_update(patient_ids, event)
