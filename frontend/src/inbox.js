@@ -4,76 +4,37 @@
  * (same store shape, same actions, with `config.patientId` switched to the selected patient).
  * The Staff `inbox` channel keeps the list current.
  */
-import { render } from "preact";
-import { createActions } from "./actions.js";
-import { channelUrl, createApi } from "./api.js";
-import { describeDraft } from "./draft.js";
+import { channelUrl } from "./api.js";
 import { callingCode, formatPhone } from "./format.js";
-import { html } from "./html.js";
 import { watchThread } from "./live.js";
-import { segmentCounter } from "./segments.js";
-import { createStore, emptyThread, statusRules } from "./store.js";
+import { baseState, freshComposer, startPage } from "./page.js";
+import { emptyThread } from "./store.js";
 import { InboxView } from "./views/inbox.js";
 
 const SEARCH_DEBOUNCE_MS = 300;
 
-function makeKey() {
-  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function readConfig() {
-  const node = document.getElementById("sms-app-config");
-  return (node && JSON.parse(node.textContent || "null")) || {};
-}
-
-const freshComposer = (config) => ({
-  key: makeKey(),
-  fromSid: null,
-  choice: null,
-  toText: "",
-  text: "",
-  media: "",
-  callback: config.pluginUrls?.status || "",
-  sending: false,
-  fieldError: null,
-  result: null,
-  unknown: null,
-});
-
 function initialState(config) {
-  const list = (value) => (Array.isArray(value) ? value.filter(Boolean).map(String) : []);
-  const problems = list(config.configProblems);
-  return {
-    config: { patientId: "", isAdmin: config.isAdmin === true, pluginUrls: config.pluginUrls || {} },
-    shared: config.shared,
-    tab: "send",
-    now: Date.now(),
-    banner: problems.length ? [`Twilio is not configured: ${problems.join("; ")}`] : [],
-    warnings: list(config.configWarnings),
-    dialog: null,
-    phones: { status: "loading", list: [], error: "", pluginUrls: config.pluginUrls || {} },
-    phoneCards: {},
-    media: {},
-    thread: { ...emptyThread(), live: "" },
-    composer: freshComposer(config),
-    log: { pages: [], unmatched: { status: "idle", messages: [] } },
-    inbox: {
-      staffId: String(config.staffId || ""),
-      filter: "unread",
-      q: "",
-      rows: [],
-      next: null,
-      status: "loading",
-      error: "",
-      selected: null,
-      numberThread: null,
-      staff: [],
-      unreadConversations: 0,
-      linkResults: [],
-      linkAdd: false,
+  return baseState(
+    { ...config, patientId: "" },
+    {
+      log: { pages: [], unmatched: { status: "idle", messages: [] } },
+      inbox: {
+        staffId: config.staffId,
+        filter: "unread",
+        q: "",
+        rows: [],
+        next: null,
+        status: "loading",
+        error: "",
+        selected: null,
+        numberThread: null,
+        staff: [],
+        unreadConversations: 0,
+        linkResults: [],
+        linkAdd: false,
+      },
     },
-  };
+  );
 }
 
 function formatters(state) {
@@ -235,48 +196,20 @@ function matches(q, row) {
 }
 
 function start() {
-  const config = readConfig();
-  const root = document.getElementById("app");
-  if (!config.shared) {
-    root.textContent = "This page is missing its configuration. Reload Canvas.";
-    return;
-  }
-  const store = createStore(initialState(config));
-  const showProblem = (message) =>
-    store.update((state) =>
-      state.banner.includes(message) ? state : { ...state, banner: [...state.banner, message] },
-    );
-  const api = createApi({ base: config.apiBase, onServiceProblem: showProblem });
-  const rules = statusRules(config.shared);
-  const count = segmentCounter(config.shared.segments);
-  const e164 = new RegExp(config.shared.e164Pattern);
-  const limits = config.shared.limits;
-  const tools = {
-    count,
-    e164,
-    limits,
-    get fmt() {
-      return formatters(store.get());
-    },
-  };
-  const chart = createActions({
-    store,
-    api,
-    rules,
-    tools,
-    makeKey,
-    isVisible: () => document.visibilityState !== "hidden",
+  const page = startPage({
+    initialState,
+    View: InboxView,
+    formatters,
+    extendActions: ({ store, api, chart, config }) => ({
+      ...chart,
+      inbox: inboxActions({ store, api, chart, config }),
+    }),
+    missingText: "This page is missing its configuration. Reload Canvas.",
   });
-  const inbox = inboxActions({ store, api, chart, config });
-  const actions = { ...chart, inbox };
+  if (!page) return;
+  const { chart, actions } = page;
+  const { inbox } = actions;
 
-  const draw = (state) => {
-    const fmt = formatters(state);
-    const draft = describeDraft(state, { count, e164, limits, fmt });
-    render(html`<${InboxView} state=${state} actions=${actions} fmt=${fmt} rules=${rules} draft=${draft} />`, root);
-  };
-  store.subscribe(draw);
-  draw(store.get());
   chart.loadPhones();
   inbox.load();
   inbox.loadStaff();
