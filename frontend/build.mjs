@@ -77,6 +77,33 @@ const PAGE_ONLY_NAMES = [
   ...["chosen", "note", "phoneReadiness"],
 ];
 
+/** What no bundle may contain: Preact's HTML prop, or an assignment of markup to an element. */
+const HTML_SINKS = [/dangerously\w*HTML/, /\.(inner|outer)HTML\s*\+?=/, /insertAdjacent\w*HTML/];
+
+/**
+ * Preact can insert HTML when a vnode carries its "dangerously set" HTML prop. Our sources never pass it
+ * (Biome rule + tests), and the bundle must not be able to either: the prop is renamed to a name no
+ * template can write, and the one assignment to innerHTML writes text instead. The build fails if
+ * a Preact upgrade changes either spot, rather than skipping it silently.
+ */
+const PREACT_HTML_SINK = [
+  [/"dangerously\w*HTML"/g, '"\\u0000noHtml"'],
+  [/(\w+)\.inner\w+=(\w+)\.__html/g, "$1.textContent=$2.__html"],
+];
+const withoutHtmlSink = {
+  name: "without-html-sink",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]preact[\\/]dist[\\/]preact\.mjs$/ }, async ({ path }) => {
+      let contents = await readFile(path, "utf8");
+      for (const [pattern, replacement] of PREACT_HTML_SINK) {
+        if (!pattern.test(contents)) throw new Error(`Preact changed: ${pattern} not found in ${path}`);
+        contents = contents.replace(pattern, replacement);
+      }
+      return { contents, loader: "js" };
+    });
+  },
+};
+
 /** terser after esbuild: two compress passes over the whole IIFE (property names stay as they are). */
 const TERSER = { compress: { passes: 2 }, mangle: true, toplevel: true, format: { comments: false } };
 
@@ -85,7 +112,7 @@ const scriptOf = async (entry) => {
     ...COMMON,
     entryPoints: [join(ROOT, entry)],
     format: "iife",
-    plugins: [dropIndentation],
+    plugins: [dropIndentation, withoutHtmlSink],
     mangleProps: new RegExp(`^(${PAGE_ONLY_NAMES.join("|")})$`),
   });
   return (await minify(built.outputFiles[0].text, TERSER)).code;
@@ -106,9 +133,13 @@ export async function buildBundle() {
 
 /** Problems that make a bundle unfit for the template, as sentences. */
 export function templateProblems(name, text) {
-  return FORBIDDEN.filter(([marker]) => text.includes(marker)).map(
+  const found = FORBIDDEN.filter(([marker]) => text.includes(marker)).map(
     ([marker, what]) => `${name} contains "${marker}" (${what}); change the source so the bundle does not`,
   );
+  const sinks = HTML_SINKS.filter((pattern) => pattern.test(text)).map(
+    (pattern) => `${name} can insert HTML (${pattern}); it must only ever write text`,
+  );
+  return [...found, ...sinks];
 }
 
 async function main() {
