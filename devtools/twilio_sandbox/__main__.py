@@ -29,8 +29,16 @@ def parse_args(argv: list[str]) -> SandboxConfig:
     parser.add_argument(
         "--public-url", default=None, help="base URL used in MediaUrl values sent to webhooks"
     )
+    parser.add_argument(
+        "--queue-speed",
+        type=float,
+        default=1.0,
+        help="seconds of Twilio's send queue per real second (1: a long code sends 1 segment/s)",
+    )
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
+    if args.queue_speed <= 0:
+        parser.error("--queue-speed must be positive")
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -46,6 +54,7 @@ def parse_args(argv: list[str]) -> SandboxConfig:
         seed=args.seed,
         status_step_ms=args.status_step_ms,
         public_url=args.public_url,
+        queue_speed=args.queue_speed,
     )
 
 

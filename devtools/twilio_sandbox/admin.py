@@ -49,6 +49,7 @@ def _fault_body(ctx: SandboxContext) -> dict:
         "failStatus": plan.fail_status,
         "failCount": plan.fail_count,
         "dropAfterAccept": plan.drop_after_accept,
+        "failEvery": plan.fail_every,
     }
 
 
@@ -58,10 +59,12 @@ def get_faults(ctx: SandboxContext, _: Request) -> Reply:
 
 
 def set_faults(ctx: SandboxContext, request: Request) -> Reply:
-    """POST /_sandbox/faults {"delayMs", "failStatus", "failCount", "dropAfterAccept"}.
+    """POST /_sandbox/faults {"delayMs", "failStatus", "failCount", "dropAfterAccept",
+    "failEvery"}.
 
     No delayMs: keep it. dropAfterAccept: the next N sends are stored, then the connection is
     closed without an answer (the client sees the connection drop after Twilio accepted).
+    failEvery: N (with failStatus, e.g. 429): one request in N fails, until the plan changes.
     """
     data = request.json()
     ctx.faults.configure(
@@ -69,6 +72,7 @@ def set_faults(ctx: SandboxContext, request: Request) -> Reply:
         _int(data, "failStatus", 0),
         _int(data, "failCount", 0),
         _int(data, "dropAfterAccept", 0),
+        _int(data, "failEvery", 0),
     )
     return json_reply(200, _fault_body(ctx))
 
@@ -77,6 +81,23 @@ def clear_faults(ctx: SandboxContext, _: Request) -> Reply:
     """DELETE /_sandbox/faults."""
     ctx.faults.clear()
     return json_reply(200, _fault_body(ctx))
+
+
+def get_queue(ctx: SandboxContext, _: Request) -> Reply:
+    """GET /_sandbox/queue: each sender's waiting messages and backlog, the queue clock."""
+    return json_reply(200, ctx.queue.snapshot())
+
+
+def advance_queue(ctx: SandboxContext, request: Request) -> Reply:
+    """POST /_sandbox/queue/advance?seconds=N: move the send queue's clock N seconds on."""
+    try:
+        seconds = float(request.query.get("seconds", ""))
+    except ValueError as exc:
+        raise BadRequest("seconds must be a number") from exc
+    if not 0 <= seconds <= 10 * 24 * 3600:
+        raise BadRequest("seconds must be between 0 and 864000")
+    ctx.queue.advance(seconds)
+    return json_reply(200, ctx.queue.snapshot())
 
 
 def bench_seed(ctx: SandboxContext, request: Request) -> Reply:
@@ -207,6 +228,8 @@ ADMIN_ROUTES: dict[tuple[str, str], AdminHandler] = {
     ("GET", "/_sandbox/faults"): get_faults,
     ("POST", "/_sandbox/faults"): set_faults,
     ("DELETE", "/_sandbox/faults"): clear_faults,
+    ("GET", "/_sandbox/queue"): get_queue,
+    ("POST", "/_sandbox/queue/advance"): advance_queue,
     ("POST", "/_sandbox/seed"): bench_seed,
     ("GET", "/_sandbox/messages"): dump_messages,
     ("POST", "/_sandbox/inbound"): inbound_json,

@@ -8,7 +8,9 @@ class SandboxConfig:
     """Credentials, address and timing of a stand-in.
 
     `port=0` picks a free port; `public_url=None` means "the URL the server is bound to";
-    `db_path=":memory:"` keeps everything in memory (tests).
+    `db_path=":memory:"` keeps everything in memory (tests). `queue_speed` is how many
+    seconds of Twilio's send queue (pacing, ValidityPeriod) pass per real second: 1 is
+    Twilio's pace (a US long code sends 1 segment a second).
     """
 
     account_sid: str
@@ -22,3 +24,4 @@ class SandboxConfig:
     seed: str = "none"
     status_step_ms: int = 700
     public_url: str | None = None
+    queue_speed: float = 1.0

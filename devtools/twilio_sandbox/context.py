@@ -5,16 +5,18 @@ from dataclasses import dataclass, field
 from devtools.twilio_sandbox.config import SandboxConfig
 from devtools.twilio_sandbox.controls import Faults, Stats
 from devtools.twilio_sandbox.lifecycle import Lifecycle
+from devtools.twilio_sandbox.send_queue import SendQueue
 from devtools.twilio_sandbox.store import Store
 
 
 @dataclass
 class SandboxContext:
-    """Config, storage, timers and admin controls of one stand-in."""
+    """Config, storage, timers (delivery steps, the send queue) and admin controls."""
 
     config: SandboxConfig
     store: Store
     lifecycle: Lifecycle
+    queue: SendQueue
     public_url: str
     bound_url: str
     stats: Stats = field(default_factory=Stats)

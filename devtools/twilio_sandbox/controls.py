@@ -35,12 +35,18 @@ class DropConnection(Exception):
 @dataclass
 class FaultPlan:
     """A delay before every REST response, how many next requests fail with which status, and
-    how many next sends are stored but never answered (the connection is dropped)."""
+    how many next sends are stored but never answered (the connection is dropped).
+
+    `fail_every: n` fails one request in n with `fail_status` (the nth, 2nth, ... request after
+    the plan was set) until the plan changes: a Twilio that keeps answering 429 to some requests.
+    """
 
     delay_ms: int = 0
     fail_status: int = 0
     fail_count: int = 0
     drop_after_accept: int = 0
+    fail_every: int = 0
+    seen: int = 0  # requests since the plan was set (for fail_every)
 
 
 class Faults:
@@ -52,11 +58,16 @@ class Faults:
         self._plan = FaultPlan(delay_ms=delay_ms)
 
     def configure(
-        self, delay_ms: int, fail_status: int, fail_count: int, drop_after_accept: int = 0
+        self,
+        delay_ms: int,
+        fail_status: int,
+        fail_count: int,
+        drop_after_accept: int = 0,
+        fail_every: int = 0,
     ) -> FaultPlan:
         """Replace the plan and return it."""
         with self._lock:
-            self._plan = FaultPlan(delay_ms, fail_status, fail_count, drop_after_accept)
+            self._plan = FaultPlan(delay_ms, fail_status, fail_count, drop_after_accept, fail_every)
             return FaultPlan(**vars(self._plan))
 
     def clear(self) -> None:
@@ -73,8 +84,11 @@ class Faults:
         """Return (delay_ms, status to fail with or None), consuming one planned failure."""
         with self._lock:
             plan = self._plan
+            plan.seen += 1
             if plan.fail_count > 0 and plan.fail_status:
                 plan.fail_count -= 1
+                return plan.delay_ms, plan.fail_status
+            if plan.fail_every > 0 and plan.fail_status and plan.seen % plan.fail_every == 0:
                 return plan.delay_ms, plan.fail_status
             return plan.delay_ms, None
 

@@ -8,9 +8,11 @@ from devtools.twilio_sandbox.assets import asset
 from devtools.twilio_sandbox.clock import now_us
 from devtools.twilio_sandbox.compose import compose_message
 from devtools.twilio_sandbox.context import SandboxContext
+from devtools.twilio_sandbox.dispatch import UNREGISTERED
 from devtools.twilio_sandbox.errors import TwilioError
 from devtools.twilio_sandbox.keywords import OPT_IN_REPLY, OPT_OUT_REPLY, keyword_of
 from devtools.twilio_sandbox.media_source import resolve_media
+from devtools.twilio_sandbox.messaging_v1 import blocked_by_10dlc
 from devtools.twilio_sandbox.records import INBOUND, OUTBOUND_REPLY, Media, Message, NewMedia
 from devtools.twilio_sandbox.twilio_json import API_VERSION, account_path
 from devtools.twilio_sandbox.twiml import TwimlError, parse_twiml
@@ -120,6 +122,16 @@ def _keyword_side_effects(ctx: SandboxContext, message: Message) -> list[str]:
     return [reply.sid]
 
 
+def reply_error(ctx: SandboxContext, sender: str, recipient: str) -> tuple[int, str] | None:
+    """Why Twilio would fail a TwiML reply at once: an opt-out (21610) or an unregistered
+    US long code (30034); None when it is delivered."""
+    if ctx.store.is_opted_out(sender, recipient):
+        return 21610, "Attempt to send to unsubscribed recipient"
+    if blocked_by_10dlc(ctx.store, sender, recipient):
+        return UNREGISTERED
+    return None
+
+
 def _store_replies(
     ctx: SandboxContext, inbound: Message, content_type: str, text: str
 ) -> list[str]:
@@ -142,21 +154,18 @@ def _store_replies(
         recipient = reply.to or inbound.from_number
         media = [resolve_media(url, own, ctx.store) for url in reply.media_urls]
         at = now_us()
-        if ctx.store.is_opted_out(sender, recipient):
-            message, rows = compose_message(
-                OUTBOUND_REPLY,
-                sender,
-                recipient,
-                reply.body,
-                media,
-                "failed",
-                at,
-                error=(21610, "Attempt to send to unsubscribed recipient"),
-            )
-        else:
-            message, rows = compose_message(
-                OUTBOUND_REPLY, sender, recipient, reply.body, media, "delivered", at, sent_us=at
-            )
+        error = reply_error(ctx, sender, recipient)
+        message, rows = compose_message(
+            OUTBOUND_REPLY,
+            sender,
+            recipient,
+            reply.body,
+            media,
+            "failed" if error else "delivered",
+            at,
+            sent_us=None if error else at,
+            error=error,
+        )
         ctx.store.add_message(message, rows)
         stored.append(message.sid)
     return stored

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from devtools.twilio_sandbox.clock import now_us, rfc2822
 from devtools.twilio_sandbox.errors import TwilioError, not_found
 from devtools.twilio_sandbox.http_types import Reply, Request, json_reply
+from devtools.twilio_sandbox.numbers import SenderKind, is_us_bound, sender_kind
 from devtools.twilio_sandbox.store import Store
 
 V1_PREFIX = "/v1/"
@@ -73,7 +74,7 @@ def save(store: Store, registry: Registry) -> None:
 
 
 def add_service(
-    store: Store, account_sid: str, name: str, sticky_sender: bool = True, validity: int = 14400
+    store: Store, account_sid: str, name: str, sticky_sender: bool = True, validity: int = 36000
 ) -> str:
     """Create a Messaging Service and return its MG sid."""
     registry = load(store)
@@ -135,15 +136,10 @@ def seed_messaging_demo(store: Store, account_sid: str, main_line: str) -> None:
     store.set_meta(DEMO_KEY, "1")
 
 
-def is_us_long_code(phone_number: str) -> bool:
-    """True for a +1 number outside the toll-free area codes."""
-    toll_free = ("800", "833", "844", "855", "866", "877", "888")
-    return phone_number.startswith("+1") and phone_number[2:5] not in toll_free
-
-
 def blocked_by_10dlc(store: Store, sender: str, to: str) -> bool:
-    """True when Twilio would fail this send with 30034 (unregistered US 10DLC long code)."""
-    if not (is_us_long_code(sender) and to.startswith("+1")):
+    """True when Twilio would fail this send with 30034: a US long code (10DLC) texting a US
+    number from outside every Messaging Service with a VERIFIED A2P campaign."""
+    if sender_kind(sender) != SenderKind.US_LONG_CODE or not is_us_bound(to):
         return False
     registry = load(store)
     service = registry.service_of(sender)

@@ -6,12 +6,14 @@ from urllib.parse import urlsplit
 from devtools.twilio_sandbox.clock import now_us
 from devtools.twilio_sandbox.compose import compose_message
 from devtools.twilio_sandbox.context import SandboxContext
+from devtools.twilio_sandbox.dispatch import start_sending
 from devtools.twilio_sandbox.errors import TwilioError
 from devtools.twilio_sandbox.media_fetch import collect_media
 from devtools.twilio_sandbox.media_source import resolve_media
-from devtools.twilio_sandbox.messaging_v1 import pick_sender
+from devtools.twilio_sandbox.messaging_v1 import load, pick_sender
 from devtools.twilio_sandbox.records import OUTBOUND_API, Message
 from devtools.twilio_sandbox.scheduling import remember, send_at_of
+from devtools.twilio_sandbox.send_queue import MAX_BACKLOG_S, MAX_VALIDITY_S
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 INVALID_TEST_NUMBER = "+15005550001"
@@ -30,6 +32,17 @@ def sender_of(ctx: SandboxContext, form: list[tuple[str, str]]) -> str:
     if sender or not service_sid:
         return sender
     return pick_sender(ctx.store, service_sid)
+
+
+def validity_of(ctx: SandboxContext, form: list[tuple[str, str]]) -> int:
+    """The message's ValidityPeriod (1-36000 s, else 21624): given, its service's, or 36000."""
+    given = _first(form, "ValidityPeriod").strip()
+    if given:
+        if not given.isdigit() or not 1 <= int(given) <= MAX_VALIDITY_S:
+            raise TwilioError(400, 21624, "Invalid validity period value")
+        return int(given)
+    service = load(ctx.store).service(_first(form, "MessagingServiceSid").strip())
+    return int(service["validity_period"]) if service else MAX_VALIDITY_S
 
 
 def validate_send(ctx: SandboxContext, form: list[tuple[str, str]]) -> None:
@@ -64,12 +77,20 @@ def validate_send(ctx: SandboxContext, form: list[tuple[str, str]]) -> None:
             raise TwilioError(400, 21609 if url == callback else 21620, f"Invalid URL: {url}")
     if ctx.store.is_opted_out(sender, to):
         raise TwilioError(400, 21610, "Attempt to send to unsubscribed recipient")
+    validity_of(ctx, form)
+    # A send through a service is accepted whatever the backlog: it expires later (30001).
+    service_send = bool(_first(form, "MessagingServiceSid").strip())
+    if not service_send and ctx.queue.backlog_seconds(sender) > MAX_BACKLOG_S:
+        raise TwilioError(
+            400, 21611, "This 'From' number has exceeded the maximum number of queued messages"
+        )
 
 
 def create_outbound(ctx: SandboxContext, form: list[tuple[str, str]]) -> Message:
-    """Validate, store a queued outbound-api message with its media, and start its lifecycle."""
+    """Validate, store a queued outbound-api message with its media, and start sending it."""
     validate_send(ctx, form)
     send_at = send_at_of(form)
+    validity = validity_of(ctx, form)
     own = [ctx.public_url, ctx.bound_url]
     media, failure = collect_media(
         [value for key, value in form if key == "MediaUrl"],
@@ -87,9 +108,7 @@ def create_outbound(ctx: SandboxContext, form: list[tuple[str, str]]) -> Message
     )
     ctx.store.add_message(message, rows)
     if send_at is not None:
-        remember(ctx, message.sid, send_at)
-    elif failure is not None:
-        ctx.lifecycle.fail(message.sid, failure.code, failure.message)
+        remember(ctx, message.sid, send_at, validity)
     else:
-        ctx.lifecycle.track(message.sid, message.to_number)
+        start_sending(ctx, message, validity, failure)
     return message

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from devtools.twilio_sandbox.clock import now_us
 from devtools.twilio_sandbox.context import SandboxContext
+from devtools.twilio_sandbox.dispatch import start_sending
 from devtools.twilio_sandbox.errors import TwilioError, invalid_parameter, not_found
 from devtools.twilio_sandbox.http_types import Reply, Request, json_reply
 from devtools.twilio_sandbox.twilio_json import message_json
@@ -41,14 +42,15 @@ def send_at_of(form: list[tuple[str, str]]) -> int | None:
     return now_us() + ahead
 
 
-def _pending(ctx: SandboxContext) -> dict[str, int]:
+def _pending(ctx: SandboxContext) -> dict[str, list[int]]:
+    """{sid: [send_at_us, validity_s]} of the messages still scheduled."""
     return json.loads(ctx.store.get_meta(SCHEDULE_KEY) or "{}")
 
 
-def remember(ctx: SandboxContext, sid: str, send_at_us: int) -> None:
-    """Keep a scheduled message until its time."""
+def remember(ctx: SandboxContext, sid: str, send_at_us: int, validity_s: int) -> None:
+    """Keep a scheduled message (and the ValidityPeriod it will queue with) until its time."""
     pending = _pending(ctx)
-    pending[sid] = send_at_us
+    pending[sid] = [send_at_us, validity_s]
     ctx.store.set_meta(SCHEDULE_KEY, json.dumps(pending))
 
 
@@ -75,12 +77,12 @@ def release_due(ctx: SandboxContext, request: Request) -> Reply:
     """POST /_sandbox/scheduled/release[?advanceSeconds=N]: send every message now due."""
     horizon = now_us() + int(float(request.query.get("advanceSeconds") or 0) * 1_000_000)
     pending = _pending(ctx)
-    due = sorted(sid for sid, at in pending.items() if at <= horizon)
-    for sid in due:
-        pending.pop(sid)
+    due = sorted((at, sid) for sid, (at, _) in pending.items() if at <= horizon)
+    for _, sid in due:
+        validity = pending.pop(sid)[1]
         message = ctx.store.message(sid)
         if message is not None and message.status == "scheduled":
             ctx.store.update_message(sid, {"status": "queued", "updated_us": now_us()})
-            ctx.lifecycle.track(sid, message.to_number)
+            start_sending(ctx, message, validity)
     ctx.store.set_meta(SCHEDULE_KEY, json.dumps(pending))
-    return json_reply(200, {"released": due, "waiting": len(pending)})
+    return json_reply(200, {"released": [sid for _, sid in due], "waiting": len(pending)})

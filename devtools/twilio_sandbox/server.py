@@ -12,6 +12,7 @@ from devtools.twilio_sandbox.auth import is_authorized
 from devtools.twilio_sandbox.config import SandboxConfig
 from devtools.twilio_sandbox.context import SandboxContext
 from devtools.twilio_sandbox.controls import DropConnection, Faults, Stats
+from devtools.twilio_sandbox.dispatch import queue_callbacks, rate_of
 from devtools.twilio_sandbox.errors import (
     TwilioError,
     authenticate,
@@ -29,6 +30,7 @@ from devtools.twilio_sandbox.messaging_v1 import (
 from devtools.twilio_sandbox.rest import dispatch, route_kind
 from devtools.twilio_sandbox.scheduling import RELEASE_PATH, release_due
 from devtools.twilio_sandbox.seed import MAIN_LINE, seed_demo
+from devtools.twilio_sandbox.send_queue import QueueClock, SendQueue
 from devtools.twilio_sandbox.store import Store
 from devtools.twilio_sandbox.twilio_json import API_VERSION
 
@@ -166,11 +168,12 @@ class RunningSandbox:
         return f"{self.url}{ACCOUNTS_PREFIX}{self.ctx.account_sid}/"
 
     def stop(self) -> None:
-        """Stop serving, stop the status timers, and close the database."""
+        """Stop serving, the send queue and the status timers, and close the database."""
         self.server.shutdown()
         self.server.server_close()
         if self.thread is not None:
             self.thread.join(timeout=5)
+        self.ctx.queue.stop()
         self.ctx.lifecycle.stop()
         self.ctx.store.close()
 
@@ -193,10 +196,13 @@ def create_sandbox(config: SandboxConfig) -> RunningSandbox:
     bound_url = f"http://{host}:{port}"
     public_url = (config.public_url or bound_url).rstrip("/")
     lifecycle = Lifecycle(store, config.account_sid, config.auth_token, config.status_step_ms)
+    depart, expire = queue_callbacks(lifecycle)
+    queue = SendQueue(QueueClock(config.queue_speed), rate_of, depart, expire)
     server.ctx = SandboxContext(
         config=config,
         store=store,
         lifecycle=lifecycle,
+        queue=queue,
         public_url=public_url,
         bound_url=bound_url,
         stats=Stats(),

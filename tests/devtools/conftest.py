@@ -62,6 +62,6 @@ def receiver() -> Iterator[WebhookReceiver]:
 def no_sandbox_threads_left() -> Iterator[None]:
     """Fail a test that leaves a stand-in, timer or callback thread running."""
     yield
-    prefixes = ("twilio-sandbox", "sandbox-lifecycle", "sandbox-callback")
+    prefixes = ("twilio-sandbox", "sandbox-lifecycle", "sandbox-callback", "sandbox-queue")
     left = [t.name for t in threading.enumerate() if t.name.startswith(prefixes)]
     assert not left, f"threads left running: {left}"
