@@ -47,6 +47,10 @@ DEMO_PREVIEW_PORT = 8000
 DEMO_SANDBOX_PORT = 8010
 SECRETS_FILE = PROJECT_ROOT / PLUGIN_NAME / "SECRETS.json"
 DATABASES = ("sqlite", "postgres")
+# The stand-in's send queue runs 20 times Twilio's pace here (a long code: 20 segments a second),
+# so the suites' send loops never build a backlog; `python -m devtools.twilio_sandbox` alone,
+# and the stand-in's own pacing tests, run at Twilio's pace (--queue-speed 1).
+QUEUE_SPEED = 20.0
 
 
 def database_choice(db: str | None = None) -> str:
@@ -127,6 +131,7 @@ class SandboxProcess:
     delay_ms: int = 0
     status_step_ms: int = 700
     seed: str = "demo"
+    queue_speed: float = QUEUE_SPEED
     ready_timeout: float = 30.0
     project_root: Path = PROJECT_ROOT
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
@@ -168,6 +173,7 @@ class SandboxProcess:
             "--delay-ms", str(self.delay_ms),
             "--status-step-ms", str(self.status_step_ms),
             "--seed", self.seed,
+            "--queue-speed", str(self.queue_speed),
             "--public-url", self.url,
         ]  # fmt: skip
 
