@@ -8,8 +8,14 @@ from devtools.twilio_sandbox.context import SandboxContext
 from devtools.twilio_sandbox.errors import TwilioError
 from devtools.twilio_sandbox.http_types import Reply, Request, html_reply, json_reply, redirect
 from devtools.twilio_sandbox.inbound import receive_text
+from devtools.twilio_sandbox.messaging_v1 import (
+    CAMPAIGN_STATUSES,
+    add_number,
+    add_service,
+    set_campaign,
+)
 from devtools.twilio_sandbox.phone_page import phone_page_url, render_phone_page
-from devtools.twilio_sandbox.seed import seed_bench
+from devtools.twilio_sandbox.seed import ensure_phone, seed_bench
 
 AdminHandler = Callable[[SandboxContext, Request], Reply]
 DUMP_LIMIT = 500
@@ -98,6 +104,31 @@ def advance_queue(ctx: SandboxContext, request: Request) -> Reply:
         raise BadRequest("seconds must be between 0 and 864000")
     ctx.queue.advance(seconds)
     return json_reply(200, ctx.queue.snapshot())
+
+
+def create_service(ctx: SandboxContext, request: Request) -> Reply:
+    """POST /_sandbox/services {"name", "numbers": [E.164...], "campaign": "VERIFIED"|...|null}.
+
+    Creates the Messaging Service, the numbers it holds (new ones join the account, label
+    "Bench line") and its US A2P campaign; answers {"sid"}.
+    """
+    data = request.json()
+    name, numbers, campaign = data.get("name"), data.get("numbers") or [], data.get("campaign")
+    if not isinstance(name, str) or not name.strip():
+        raise BadRequest("name is required")
+    if not isinstance(numbers, list) or not all(
+        isinstance(n, str) and n[:1] == "+" and n[1:].isdigit() for n in numbers
+    ):
+        raise BadRequest("numbers must be a list of E.164 strings")
+    if campaign is not None and campaign not in CAMPAIGN_STATUSES:
+        raise BadRequest(f"campaign must be one of {', '.join(CAMPAIGN_STATUSES)} or null")
+    sid = add_service(ctx.store, ctx.account_sid, name.strip())
+    for number in numbers:
+        ensure_phone(ctx.store, ctx.account_sid, number, "Bench line")
+        add_number(ctx.store, ctx.account_sid, sid, number)
+    if campaign is not None:
+        set_campaign(ctx.store, ctx.account_sid, sid, campaign)
+    return json_reply(200, {"sid": sid})
 
 
 def bench_seed(ctx: SandboxContext, request: Request) -> Reply:
@@ -231,6 +262,7 @@ ADMIN_ROUTES: dict[tuple[str, str], AdminHandler] = {
     ("GET", "/_sandbox/queue"): get_queue,
     ("POST", "/_sandbox/queue/advance"): advance_queue,
     ("POST", "/_sandbox/seed"): bench_seed,
+    ("POST", "/_sandbox/services"): create_service,
     ("GET", "/_sandbox/messages"): dump_messages,
     ("POST", "/_sandbox/inbound"): inbound_json,
     ("GET", "/_sandbox/phone"): phone_page,

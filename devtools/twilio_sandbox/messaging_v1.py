@@ -21,6 +21,7 @@ REGISTRY_KEY = "messaging_v1"
 DEMO_KEY = "messaging_v1_demo_seeded"
 DEMO_SERVICE = "Clinic Reminders"
 VERIFIED, PENDING, FAILED = "VERIFIED", "PENDING", "FAILED"
+CAMPAIGN_STATUSES = (VERIFIED, PENDING, "IN_PROGRESS", FAILED)
 _SID = r"([A-Z]{2}[0-9a-f]{32})"
 SERVICES = re.compile(r"^Services$")
 SERVICE = re.compile(rf"^Services/{_SID}$")

@@ -291,3 +291,26 @@ def test_the_fault_switch_answers_429_to_one_request_in_three_until_cleared(
 
     assert outcomes == [200, 200, 429, 200, 200, 429]
     assert after == [sid] * 3
+
+
+# --- admin: registering a line -------------------------------------------------------------------
+
+
+def test_a_line_registered_through_the_admin_endpoint_delivers(
+    client: Client, sandbox: RunningSandbox
+) -> None:
+    bad = requests.post(
+        f"{sandbox.url}/_sandbox/services", json={"name": "X", "campaign": "MAYBE"}, timeout=5
+    )
+    made = requests.post(
+        f"{sandbox.url}/_sandbox/services",
+        json={"name": "Front desk texts", "numbers": [FRONT_DESK], "campaign": "VERIFIED"},
+        timeout=5,
+    )
+
+    assert bad.status_code == 400
+    assert made.status_code == 200
+    numbers = client.messaging.v1.services(made.json()["sid"]).phone_numbers.list()
+    assert [n.phone_number for n in numbers] == [FRONT_DESK]
+    message = client.messages.create(to=MARIA, from_=FRONT_DESK, body="Registered now")
+    assert wait_until_final(client, message.sid) == "delivered"
