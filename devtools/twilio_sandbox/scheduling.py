@@ -15,6 +15,7 @@ from devtools.twilio_sandbox.context import SandboxContext
 from devtools.twilio_sandbox.dispatch import start_sending
 from devtools.twilio_sandbox.errors import TwilioError, invalid_parameter, not_found
 from devtools.twilio_sandbox.http_types import Reply, Request, json_reply
+from devtools.twilio_sandbox.send_queue import MAX_VALIDITY_S
 from devtools.twilio_sandbox.twilio_json import message_json
 
 SCHEDULE_KEY = "scheduled_messages"
@@ -43,8 +44,10 @@ def send_at_of(form: list[tuple[str, str]]) -> int | None:
 
 
 def _pending(ctx: SandboxContext) -> dict[str, list[int]]:
-    """{sid: [send_at_us, validity_s]} of the messages still scheduled."""
-    return json.loads(ctx.store.get_meta(SCHEDULE_KEY) or "{}")
+    """{sid: [send_at_us, validity_s]} of the messages still scheduled (a bare send time, as
+    older databases hold it, gets the default validity)."""
+    raw = json.loads(ctx.store.get_meta(SCHEDULE_KEY) or "{}")
+    return {sid: v if isinstance(v, list) else [v, MAX_VALIDITY_S] for sid, v in raw.items()}
 
 
 def remember(ctx: SandboxContext, sid: str, send_at_us: int, validity_s: int) -> None:
