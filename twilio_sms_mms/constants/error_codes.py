@@ -37,6 +37,8 @@ ERROR_EXPLANATIONS: dict[int, str] = {
     "tab).",
     30001: "The text waited too long in Twilio's queue and expired unsent (the number sends "
     "about one segment per second): send it again later or spread large batches out.",
+    30036: "The text was still waiting in Twilio's queue when its validity period ran out, so "
+    "it was never sent: send it again later.",
     21611: "Too many texts are already waiting to leave this practice number: wait and send again.",
     21703: "That Messaging Service does not exist or is not usable: an administrator must check "
     "it in Twilio.",
