@@ -5,7 +5,8 @@
  * server checks all of it again.
  */
 
-export const mb = (size) => `${(size / 1e6).toFixed(1)} MB`;
+/** A size as the composer shows it, in decimal units like Twilio's limit (services/attachments.py). */
+export const mb = (size) => (size < 1e5 ? `${Math.ceil(size / 1e3)} kB` : `${(size / 1e6).toFixed(1)} MB`);
 /** The draft's uploaded files: [{id, name, size, contentType, preview}] (none before the first). */
 export const filesIn = (composer) => composer.files || [];
 /** True for a destination outside the US and Canada (Twilio sends MMS there as a link). */

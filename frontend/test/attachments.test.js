@@ -33,6 +33,7 @@ test("at most the limit's files, and a file over the remaining budget is refused
   const small = fit([file("a.pdf", "application/pdf", 700_000)], have, shared);
   assert.equal(small.kept.length, 1);
   assert.equal(small.note, "");
+  assert.deepEqual([mb(2_345), mb(4_200_000)], ["3 kB", "4.2 MB"]);
 });
 
 test("MMS turns into a link outside the US and Canada", () => {
