@@ -272,3 +272,28 @@ def test_the_draft_with_its_attachments_survives_a_failed_send(
     )
     assert [m["content_type"] for m in stored_media(clean_faults, text)] == ["application/pdf"]
     chart.assert_clean(http_errors=1)
+
+
+def test_a_pdf_over_what_is_left_is_refused_with_its_size_and_abroad_gets_a_note(
+    open_chart: OpenChart,
+) -> None:
+    chart = composer_for_maria(open_chart, "Your forms")
+    big = MEDIA_MAX_TOTAL_BYTES - 400_000
+    pick(chart, [payload("Forms.pdf", "application/pdf", PDF + bytes(big - len(PDF)))])
+    expect(attached(chart)).to_have_count(1)
+
+    chart.tid("attach-input").set_input_files(
+        [payload("Consent.pdf", "application/pdf", PDF + bytes(600_000 - len(PDF)))]
+    )
+
+    limit = f"{MEDIA_MAX_TOTAL_BYTES / 1e6:.1f} MB"
+    expect(chart.tid("attach-note")).to_have_text(
+        f"Consent.pdf is 0.6 MB; 0.4 MB is left of {limit}."
+    )
+    expect(attached(chart)).to_have_count(1)
+    expect(chart.tid("attach-abroad")).to_have_count(0)
+    choose_recipient(chart, "+447700900123")
+    expect(chart.tid("attach-abroad")).to_have_text(
+        "Outside the US and Canada, Twilio sends attachments as a link."
+    )
+    chart.assert_clean()
