@@ -8,14 +8,16 @@ the thread and the Log show what the stand-in holds, through the plugin's media 
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import Locator, ViewportSize, expect
 
 from devtools import demo_data
 from devtools.stack import LocalStack
@@ -26,7 +28,7 @@ from tests.browser.app_steps import (
     open_message,
     show_log,
 )
-from tests.browser.conftest import ChartSession, OpenChart
+from tests.browser.conftest import SCREENSHOT_DIR, ChartSession, OpenChart
 from tests.browser.media_files import (
     HEIC,
     PDF,
@@ -46,6 +48,9 @@ from twilio_sms_mms.constants.settings import (
 
 pytestmark = pytest.mark.browser
 
+# Sizes the chart so the app's pane is about 450 x 800, as in Canvas's right pane.
+PANE_VIEWPORT: ViewportSize = {"width": 731, "height": 933}
+
 SEND_TIMEOUT_MS = 15_000
 
 
@@ -57,9 +62,15 @@ def clean_faults(local_stack: LocalStack) -> Iterator[LocalStack]:
     requests.delete(f"{local_stack.sandbox_url}/_sandbox/faults", timeout=5)
 
 
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """docs/screenshots/ when UPDATE_SCREENSHOTS=1, else a temporary folder (tree stays clean)."""
+    return SCREENSHOT_DIR if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+
+
 def composer_for_maria(open_chart: OpenChart, text: str) -> ChartSession:
-    """Maria's chart, live, a draft to her mobile from the Main line (which has MMS)."""
-    chart = open_chart(demo_data.MARIA.key)
+    """Maria's chart (pane-sized), live, a draft to her mobile from the Main line (with MMS)."""
+    chart = open_chart(demo_data.MARIA.key, viewport=PANE_VIEWPORT)
     chart.tab("send")
     expect(chart.tid("live-state")).to_have_attribute("data-state", "live")
     choose_recipient(chart, MARIA_MOBILE)
@@ -99,11 +110,11 @@ def pick(chart: ChartSession, files: list[FilePayload]) -> list[dict[str, Any]]:
 
 
 def test_a_photo_and_a_pdf_picked_are_sent_and_shown_in_the_thread_and_the_log(
-    local_stack: LocalStack, open_chart: OpenChart
+    local_stack: LocalStack, open_chart: OpenChart, shots: Path
 ) -> None:
     text = f"Wound care sheet and photo [{uuid.uuid4().hex[:6]}]"
     chart = composer_for_maria(open_chart, text)
-    photo = png(64, 48)
+    photo = png(64, 48, (214, 156, 120))
 
     sheet = payload("Wound care.pdf", "application/pdf", PDF)
     uploads = pick(chart, [payload("wound.png", "image/png", photo), sheet])
@@ -115,6 +126,8 @@ def test_a_photo_and_a_pdf_picked_are_sent_and_shown_in_the_thread_and_the_log(
     expect(chart.tid("attach-pdf-warning")).to_have_text("Some phones receive a PDF as a link.")
     limit = f"{MEDIA_MAX_TOTAL_BYTES / 1e6:.1f} MB"
     expect(chart.tid("attach-total")).to_have_text(f"1 kB of {limit}")
+    chart.tid("attachments").scroll_into_view_if_needed()
+    chart.screenshot("composer-attachments.png", chart.page.locator("#app-frame"), shots)
     chart.tid("send-button").click()
 
     sent = bubble(chart, text)
