@@ -88,11 +88,12 @@ def phone_photo(frame: Frame) -> bytes:
     return base64.b64decode(frame.evaluate(_PHONE_PHOTO_JS))
 
 
-def transfer_files(frame: Frame, files: list[FilePayload]) -> JSHandle:
-    """A DataTransfer in the page holding `files`, as a paste or a drop carries them."""
+def transfer_files(frame: Frame, files: list[FilePayload], text: str = "") -> JSHandle:
+    """A DataTransfer in the page holding `files` (and `text`), as a paste or a drop has them."""
     return frame.evaluate_handle(
-        """(files) => {
+        """([files, text]) => {
           const transfer = new DataTransfer();
+          if (text) transfer.setData("text/plain", text);
           for (const file of files) {
             const bytes = Uint8Array.from(atob(file.data), (c) => c.charCodeAt(0));
             transfer.items.add(new File([bytes], file.name, { type: file.type }));
@@ -100,11 +101,14 @@ def transfer_files(frame: Frame, files: list[FilePayload]) -> JSHandle:
           return transfer;
         }""",
         [
-            {
-                "name": item["name"],
-                "type": item["mimeType"],
-                "data": base64.b64encode(item["buffer"]).decode(),
-            }
-            for item in files
+            [
+                {
+                    "name": item["name"],
+                    "type": item["mimeType"],
+                    "data": base64.b64encode(item["buffer"]).decode(),
+                }
+                for item in files
+            ],
+            text,
         ],
     )

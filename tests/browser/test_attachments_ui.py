@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Locator, ViewportSize, expect
+from playwright.sync_api import JSHandle, Locator, ViewportSize, expect
 
 from devtools import demo_data
 from devtools.stack import LocalStack
@@ -157,15 +157,25 @@ def test_a_pasted_screenshot_and_a_dropped_pdf_are_attached_and_removed_with_x(
     chart = composer_for_maria(open_chart, "See the attached")
     frame = chart.app_frame()
 
-    screenshot = transfer_files(frame, [payload("image.png", "image/png", png(30, 20))])
-    chart.tid("send-text").evaluate(
-        "(box, data) => box.dispatchEvent(new ClipboardEvent('paste',"
-        " { clipboardData: data, bubbles: true, cancelable: true }))",
-        screenshot,
+    def paste(data: JSHandle) -> bool:
+        """Dispatch a paste into the message box; True when the app took it (no text pasted)."""
+        return bool(
+            chart.tid("send-text").evaluate(
+                "(box, data) => !box.dispatchEvent(new ClipboardEvent('paste',"
+                " { clipboardData: data, bubbles: true, cancelable: true }))",
+                data,
+            )
+        )
+
+    # Text copied from a document can carry a picture of itself: the text is what is pasted.
+    from_a_document = transfer_files(
+        frame, [payload("image.png", "image/png", png(30, 20))], text="Take one tablet daily"
     )
+    assert paste(from_a_document) is False
+    screenshot = transfer_files(frame, [payload("image.png", "image/png", png(30, 20))])
+    assert paste(screenshot) is True
     expect(attached(chart)).to_have_count(1)
     expect(attached(chart)).to_contain_text("image.png")
-    expect(chart.tid("send-text")).to_have_value("See the attached")  # the paste added no text
 
     dropped = transfer_files(frame, [payload("Instructions.pdf", "application/pdf", PDF)])
     chart.app.locator("#send-form").dispatch_event("drop", {"dataTransfer": dropped})

@@ -16,7 +16,8 @@ const add = (actions, transfer, event) => {
 export const fileHandlers = perActions((actions) => ({
   over: (event) => event.preventDefault(),
   drop: (event) => add(actions, event.dataTransfer, event),
-  paste: (event) => add(actions, event.clipboardData, event),
+  // Text copied from a document may carry a picture of itself too: then the text is pasted.
+  paste: (event) => event.clipboardData?.types.includes("text/plain") || add(actions, event.clipboardData, event),
   change: delegate({
     attach: (input) => {
       add(actions, { files: [...input.files] });
