@@ -80,15 +80,15 @@ export function attachmentActions({ store, api, merge }) {
       const sender = phones.list.find((phone) => phone.sid === composer.fromSid);
       if (sender && !sender.capabilities?.mms) return note(NO_MMS);
       merge("composer", { fileNote: "", attaching: true });
-      const { types } = shared.attachments;
-      const shrunk = await Promise.all(
-        [...list].map((file) => (refusal(file, types) ? file : shrink(file, shared.attachments))),
-      );
-      const { kept, note: why } = fit(shrunk, current(), shared);
-      if (!kept.length) return note(why);
-      const form = new FormData();
-      for (const file of kept) form.append("files", file, file.name);
       try {
+        const { types } = shared.attachments;
+        const shrunk = await Promise.all(
+          [...list].map((file) => (refusal(file, types) ? file : shrink(file, shared.attachments))),
+        );
+        const { kept, note: why } = fit(shrunk, current(), shared);
+        if (!kept.length) return note(why);
+        const form = new FormData();
+        for (const file of kept) form.append("files", file, file.name);
         const { attachments } = await api.upload(form);
         const added = attachments.map((item, index) => ({
           ...item,
@@ -98,7 +98,8 @@ export function attachmentActions({ store, api, merge }) {
         merge("composer", { files: [...current(), ...added] });
         note(why);
       } catch (error) {
-        note(`Not attached: ${error.text}`);
+        // An ApiError from the upload, or the browser failing to read or redraw a file.
+        note(`Not attached: ${error.text || error.message}`);
       }
     },
     dropFile(index) {

@@ -85,3 +85,22 @@ test("a sender without MMS refuses before anything is uploaded", async () => {
   assert.equal(posted.length, 0);
   assert.match(composer().fileNote, /no MMS/);
 });
+
+test("a failed upload says why and leaves the composer ready to send", async () => {
+  let composer = {};
+  const failing = attachmentActions({
+    store: { get: () => ({ shared, phones: { list: [] }, composer }) },
+    api: {
+      upload: async () => {
+        throw Object.assign(new Error("400"), { text: "The files total 5.1 MB; the limit is 5.0 MB" });
+      },
+    },
+    merge: (_key, change) => {
+      composer = { ...composer, ...change };
+    },
+  });
+  await failing.addFiles([new File(["%PDF"], "a.pdf", { type: "application/pdf" })]);
+  assert.equal(composer.fileNote, "Not attached: The files total 5.1 MB; the limit is 5.0 MB");
+  assert.equal(composer.attaching, false);
+  assert.deepEqual(filesIn(composer), []);
+});
