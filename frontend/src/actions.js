@@ -2,6 +2,7 @@
  * What each user action and each server event does: call the API, then change the store with
  * the store's pure functions. No DOM: the views draw whatever the store holds.
  */
+import { attachmentActions } from "./attachments.js";
 import { bestRecipient } from "./consent.js";
 import { describeDraft, OTHER } from "./draft.js";
 import { normalisePhone, plural } from "./format.js";
@@ -25,7 +26,7 @@ const STATUS_POLL_EVERY_MS = 2000;
 const STATUS_POLL_FOR_MS = 30000;
 // After a send that may have gone out, the thread is re-read (the server resolves it then).
 const UNKNOWN_RECHECK_MS = [3000, 10000, 30000, 60000];
-const FIELD_OF_INPUT = { toText: "numberTo", text: "text", media: "mediaUrl", callback: "callbackUrl" };
+const FIELD_OF_INPUT = { toText: "numberTo", text: "text", callback: "callbackUrl" };
 const UNKNOWN_NOTICE = "The message may have been sent: check the conversation before sending it again.";
 
 /**
@@ -35,6 +36,7 @@ const UNKNOWN_NOTICE = "The message may have been sent: check the conversation b
 export function createActions({ store, api, rules, tools, makeKey, timers = globalThis, isVisible = () => true }) {
   const patch = (key, change) => store.update((state) => ({ ...state, [key]: change(state[key], state) }));
   const merge = (key, change) => patch(key, (value) => ({ ...value, ...change }));
+  const fileActions = attachmentActions({ store, api, merge });
   const patientId = () => store.get().config.patientId;
 
   // ---------- dialogs ----------
@@ -337,7 +339,8 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
     merge("composer", {
       key: makeKey(),
       text: "",
-      media: "",
+      files: [],
+      fileNote: "",
       unknown: null,
       result: {
         kind: "sent",
@@ -399,7 +402,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
         key: makeKey(),
         unknown: null,
         text: unchanged ? "" : current.text,
-        media: unchanged ? "" : current.media,
+        files: unchanged ? [] : current.files,
         result: { kind: "sent", sid: message.sid, status: message.status, to: message.patientNumber },
       }));
     } else {
@@ -657,5 +660,6 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
     editWebhook,
     saveWebhook,
     pointAtPlugin,
+    ...fileActions,
   };
 }

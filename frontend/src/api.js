@@ -52,7 +52,8 @@ export function createApi({ base = DEFAULT_API_BASE, fetch: fetchImpl, onService
   /** Resolves with {status, data}; rejects with an ApiError. */
   async function call(path, { method = "GET", body } = {}) {
     const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
-    if (body !== undefined) {
+    if (body instanceof FormData) init.body = body;
+    else if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
@@ -100,6 +101,8 @@ export function createApi({ base = DEFAULT_API_BASE, fetch: fetchImpl, onService
     deleteMessage: async (sid) => (await call(`/message_delete/${id(sid)}`, { method: "DELETE" })).data,
     /** POST /sms_send: resolves with {status: 201|202, data}. */
     send: (payload) => call("/sms_send", { method: "POST", body: payload }),
+    /** POST /attachments (multipart `files`): resolves with {attachments: [{id, contentType, size}]}. */
+    upload: async (form) => (await call("/attachments", { method: "POST", body: form })).data,
     setInboundWebhook: async (phoneSid, url, method) =>
       (await call(`/inbound_webhook/${id(phoneSid)}`, { method: "POST", body: { url, method } })).data,
     /** The patient's thread; `markRead: false` peeks without clearing the badge. */

@@ -1,77 +1,105 @@
 /**
  * Files attached in the composer (issue 11): which may be sent, photos made smaller in the
- * browser, the total against Twilio's limit, and the upload. The server checks all of it again.
+ * browser, the total against Twilio's limit, and the upload. The limits come from
+ * app_config.shared (`limits.mediaMaxCount`, `limits.mediaMaxBytes`, `attachments`); the
+ * server checks all of it again.
  */
 
-/** Twilio's limit for all media of one message together (services/attachments.py). */
-export const TOTAL_MAX = 5e6;
-export const mb = (size) => `${(size / 1e6).toFixed(1)} MB`;
+/** A size as the composer shows it, in decimal units like Twilio's limit (services/attachments.py). */
+export const mb = (size) => (size < 1e5 ? `${Math.ceil(size / 1e3)} kB` : `${(size / 1e6).toFixed(1)} MB`);
 /** The draft's uploaded files: [{id, name, size, contentType, preview}] (none before the first). */
 export const filesIn = (composer) => composer.files || [];
+/** True for a destination outside the US and Canada (Twilio sends MMS there as a link). */
+export const abroad = (number) => /^\+(?!1)/.test(number || "");
 
-/** Why a file cannot be attached, or "". */
-export const refusal = ({ name, type }) =>
+/** Why a file cannot be attached, or "". `types`: the accepted content types. */
+export const refusal = ({ name, type }, types) =>
   /hei[cf]/i.test(type + name)
     ? `${name}: HEIC photos cannot be sent by MMS; export it as JPEG first.`
-    : /^(image\/(jpeg|png|gif)|application\/pdf)$/.test(type)
+    : types.includes(type)
       ? ""
       : `${name}: only JPEG, PNG, GIF and PDF files can be attached.`;
 
-/** The files that fit beside `have` (at most `max` files, TOTAL_MAX bytes), and the last refusal. */
-export function fit(list, have, max) {
+/**
+ * The files of `list` that fit beside `have` (at most `limits.mediaMaxCount` files and
+ * `limits.mediaMaxBytes` bytes together), and the last refusal ("" when all fit).
+ */
+export function fit(list, have, { limits, attachments }) {
+  const max = limits.mediaMaxCount;
+  let count = have.length;
   let used = have.reduce((sum, file) => sum + file.size, 0);
   let note = "";
   const kept = list.filter((file) => {
     const why =
-      refusal(file) ||
-      (have.length >= max && `At most ${max} files per message.`) ||
-      (used + file.size > TOTAL_MAX && `${file.name} is ${mb(file.size)}; ${mb(TOTAL_MAX - used)} is left.`);
+      refusal(file, attachments.types) ||
+      (count >= max && `At most ${max} files per message.`) ||
+      (used + file.size > limits.mediaMaxBytes &&
+        `${file.name} is ${mb(file.size)}; ${mb(limits.mediaMaxBytes - used)} is left of ${mb(limits.mediaMaxBytes)}.`);
     note = why || note;
-    if (!why) used += have.push(file) && file.size;
+    if (!why) {
+      count += 1;
+      used += file.size;
+    }
     return !why;
   });
   return { kept, note };
 }
 
-// Pixels (issue 11), not a copy of the body's character limit that happens to be equal.
-const LONGEST_SIDE_PX = 1_600;
-
-/** A JPEG or PNG longer than LONGEST_SIDE_PX (or over 1 MB) redrawn as a JPEG at 0.8. */
-export async function shrink(file) {
+/**
+ * A JPEG or PNG longer than `photoMaxSide` (or heavier than `photoRedrawOver`) redrawn as a
+ * JPEG of `photoQuality` on white; anything else, or a redraw that is not smaller, as it was.
+ */
+export async function shrink(file, { photoMaxSide, photoQuality, photoRedrawOver }) {
   const bitmap = /^image\/(jpeg|png)$/.test(file.type) && (await createImageBitmap(file).catch(() => null));
   if (!bitmap) return file;
-  const scale = Math.min(1, LONGEST_SIDE_PX / Math.max(bitmap.width, bitmap.height));
-  if (scale === 1 && file.size < 1e6) return file;
+  const scale = Math.min(1, photoMaxSide / Math.max(bitmap.width, bitmap.height));
+  if (scale === 1 && file.size <= photoRedrawOver) return file;
   const canvas = document.createElement("canvas");
   canvas.width = Math.round(bitmap.width * scale);
   canvas.height = Math.round(bitmap.height * scale);
-  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.8));
+  const context = canvas.getContext("2d");
+  context.fillStyle = "#fff";
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", photoQuality));
   return blob && blob.size < file.size
-    ? new File([blob], file.name.replace(/\.\w+$/, ".jpg"), { type: blob.type })
+    ? new File([blob], file.name.replace(/(\.\w+)?$/, ".jpg"), { type: blob.type })
     : file;
 }
 
-/** The composer's actions: attach (shrink, check, upload) and remove one file. */
-export function attachmentActions({ store, api, merge, max }) {
+/**
+ * The composer's actions: attach (refuse, shrink, check, upload) and remove one file. A sender
+ * known to have no MMS refuses before anything is read or uploaded.
+ */
+export function attachmentActions({ store, api, merge }) {
   const current = () => filesIn(store.get().composer);
+  const note = (fileNote) => merge("composer", { fileNote, attaching: false });
   return {
     async addFiles(list) {
-      const { kept, note } = fit(await Promise.all([...list].map(shrink)), [...current()], max);
-      merge("composer", { fileNote: note });
-      if (!kept.length) return;
-      const form = new FormData();
-      for (const file of kept) form.append("files", file, file.name);
+      const { shared, phones, composer } = store.get();
+      const sender = phones.list.find((phone) => phone.sid === composer.fromSid);
+      if (sender && !sender.capabilities?.mms) return note(NO_MMS);
+      merge("composer", { fileNote: "", attaching: true });
       try {
+        const { types } = shared.attachments;
+        const shrunk = await Promise.all(
+          [...list].map((file) => (refusal(file, types) ? file : shrink(file, shared.attachments))),
+        );
+        const { kept, note: why } = fit(shrunk, current(), shared);
+        if (!kept.length) return note(why);
+        const form = new FormData();
+        for (const file of kept) form.append("files", file, file.name);
         const { attachments } = await api.upload(form);
         const added = attachments.map((item, index) => ({
           ...item,
           name: kept[index].name,
-          preview: item.contentType[0] === "i" ? URL.createObjectURL(kept[index]) : "",
+          preview: item.contentType.startsWith("image/") ? URL.createObjectURL(kept[index]) : "",
         }));
         merge("composer", { files: [...current(), ...added] });
+        note(why);
       } catch (error) {
-        merge("composer", { fileNote: `Not attached: ${error.text}` });
+        // An ApiError from the upload, or the browser failing to read or redraw a file.
+        note(`Not attached: ${error.text || error.message}`);
       }
     },
     dropFile(index) {
@@ -79,3 +107,5 @@ export function attachmentActions({ store, api, merge, max }) {
     },
   };
 }
+
+export const NO_MMS = "This number cannot send photos or PDFs (no MMS): choose another From number.";

@@ -1,8 +1,9 @@
 /**
  * The composer's draft judged as a whole: sender, recipient, what to say about them, the
- * length counter, media URLs, whether Send may be pressed, and the payload it would POST.
+ * length counter, attachments, whether Send may be pressed, and the payload it would POST.
  * Pure: the composer view draws it, the send action posts it.
  */
+import { filesIn, NO_MMS } from "./attachments.js";
 import { judgeRecipient } from "./consent.js";
 import { normalisePhone, plural } from "./format.js";
 import { draftSignature, resolvedSend } from "./store.js";
@@ -48,17 +49,17 @@ export function describeDraft(state, tools) {
 
   const counted = tools.count(composer.text);
   const max = tools.limits.bodyMaxChars;
-  const mediaUrls = sender?.capabilities.mms ? splitLines(composer.media) : [];
-  const mediaProblem = checkMedia(mediaUrls, tools.limits.mediaMaxCount);
-  const hasContent = composer.text.trim() !== "" || mediaUrls.length > 0;
+  const files = filesIn(composer);
+  const mediaProblem = files.length && sender && !sender.capabilities.mms ? NO_MMS : "";
+  const hasContent = composer.text.trim() !== "" || files.length > 0;
 
   const payload = {
     numberFrom: sender ? sender.phoneNumber : "",
     numberFromSid: sender ? sender.sid : "",
     numberTo: number,
     text: composer.text,
-    mediaUrl: mediaUrls,
   };
+  if (files.length) payload.attachmentIds = files.map((file) => file.id);
   if (config.isAdmin && composer.callback.trim()) payload.callbackUrl = composer.callback.trim();
   if (config.patientId) payload.patientId = String(config.patientId);
 
@@ -76,11 +77,9 @@ export function describeDraft(state, tools) {
     recipientLine,
     counted,
     counter: describeCounter(counted, max),
-    mediaUrls,
-    mediaLine: mediaProblem || (mediaUrls.length ? plural(mediaUrls.length, "attachment") : ""),
     mediaProblem,
     blocked,
-    canSend: valid && !composer.sending && !blocked,
+    canSend: valid && !composer.sending && !composer.attaching && !blocked,
     payload,
   };
 }
@@ -114,25 +113,4 @@ function describeCounter(counted, max) {
     over: false,
     text: `${counted.chars}/${max} characters · ${counted.encoding} · ${plural(counted.segments, "segment")}${split}`,
   };
-}
-
-function splitLines(text) {
-  return String(text || "")
-    .split("\n")
-    .map((line) => line.trim())
-    .filter(Boolean);
-}
-
-function checkMedia(urls, max) {
-  if (urls.length > max) return `At most ${max} media URLs (you have ${urls.length}).`;
-  for (const url of urls) {
-    let parsed = null;
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = null;
-    }
-    if (parsed?.protocol !== "https:") return `Not an https URL: ${url}`;
-  }
-  return "";
 }

@@ -44,7 +44,6 @@ export function freshComposer(config) {
     choice: null,
     toText: "",
     text: "",
-    media: "",
     callback: config.pluginUrls.status || "",
     sending: false,
     fieldError: null,

@@ -29,6 +29,17 @@ test("every route is one function with a relative URL", async () => {
   assert.equal(calls[2].init.body, '{"text":"hi"}');
 });
 
+test("an upload posts the form as multipart: the browser sets its Content-Type and boundary", async () => {
+  const calls = [];
+  const api = createApi({ fetch: fakeFetch(201, '{"attachments": []}', calls) });
+  const form = new FormData();
+  form.append("files", new File(["%PDF"], "a.pdf", { type: "application/pdf" }));
+  assert.deepEqual(await api.upload(form), { attachments: [] });
+  assert.equal(calls[0].url, "/plugin-io/api/twilio_sms_mms/attachments");
+  assert.equal(calls[0].init.body, form);
+  assert.equal(calls[0].init.headers["Content-Type"], undefined);
+});
+
 test("a send answers its status so a 202 can be told from a 201", async () => {
   const api = createApi({ fetch: fakeFetch(202, '{"message": {"status": "unknown"}, "notice": "may"}') });
   const answer = await api.send({});

@@ -29,7 +29,6 @@ function state({
       choice: MOBILE,
       toText: "",
       text: "Hello",
-      media: "",
       callback: "https://elsewhere.example/cb",
       sending: false,
       fieldError: null,
@@ -47,7 +46,6 @@ test("a ready draft may be sent and posts the chart's number and patient", () =>
     numberFromSid: "PN1",
     numberTo: MOBILE,
     text: "Hello",
-    mediaUrl: [],
     patientId: "p1",
   });
   assert.equal(draft.counter.text, "5/1600 characters · GSM-7 · 1 segment");
@@ -76,12 +74,24 @@ test("a typed number is checked, normalised and judged", () => {
   assert.match(bad.recipientLine.text, /Not a valid number/);
 });
 
-test("the chart's opt-out refuses, too long and bad media stop the send", () => {
+test("the chart's opt-out refuses and too long stops the send", () => {
   const refused = describeDraft(state({ phones: [{ number: MOBILE, optedOut: true }] }), tools);
   assert.equal(refused.recipientLine.refused, true);
   assert.equal(refused.canSend, false);
   const long = describeDraft(state({ composer: { text: "a".repeat(1601) } }), tools);
   assert.deepEqual([long.counter.over, long.canSend], [true, false]);
-  const media = describeDraft(state({ composer: { media: "http://insecure.example/a.png" } }), tools);
-  assert.match(media.mediaProblem, /Not an https URL/);
+});
+
+test("attachments alone may be sent and post their ids; not from a number without MMS, nor while uploading", () => {
+  const files = [{ id: "0123456789abcdef", name: "sheet.pdf", size: 4, contentType: "application/pdf" }];
+  const attached = describeDraft(state({ composer: { text: "", files } }), tools);
+  assert.equal(attached.canSend, true);
+  assert.deepEqual(attached.payload.attachmentIds, ["0123456789abcdef"]);
+  assert.equal(describeDraft(state({ composer: { text: "" } }), tools).canSend, false);
+  assert.equal(describeDraft(state({ composer: { files, attaching: true } }), tools).canSend, false);
+  const smsOnly = state({ composer: { files } });
+  smsOnly.phones.list = [{ ...MAIN, capabilities: { sms: true, mms: false } }];
+  const refused = describeDraft(smsOnly, tools);
+  assert.match(refused.mediaProblem, /no MMS/);
+  assert.equal(refused.canSend, false);
 });

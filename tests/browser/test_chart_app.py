@@ -142,7 +142,7 @@ def test_pdf_attachment_is_a_download_link(chart: ChartSession) -> None:
     detail = open_message(chart, item_with_text(chart, PDF_BODY).first)
     link = detail.get_by_test_id("media-download")
     expect(link).to_have_count(1)
-    expect(link).to_contain_text("application/pdf")
+    expect(link).to_contain_text("PDF document")
     expect(link).to_have_attribute("download", "")
     href = link.get_attribute("href") or ""
     assert href.startswith("/plugin-io/api/twilio_sms_mms/medias/"), href
@@ -243,7 +243,12 @@ def test_opening_the_chart_asks_twilio_once(open_chart: OpenChart, local_stack: 
     expect(chart.tid("send-from").locator("option")).not_to_have_count(0)
     served = requests.get(f"{local_stack.sandbox_url}/_sandbox/stats", timeout=5).json()
 
-    assert served["byRoute"] == {"GET IncomingPhoneNumbers.json": 1}
+    # Pictures sent to Maria by other tests are listed for her thread (Messages/{Sid}/Media):
+    # they belong to the conversation on screen, not to opening the app.
+    opening = {
+        k: n for k, n in served["byRoute"].items() if not k.startswith("GET Messages/{Sid}/Media")
+    }
+    assert opening == {"GET IncomingPhoneNumbers.json": 1}
     chart.tab("log")
     expect(chart.tid("log-state")).to_have_text(LIST_LOADED)
     served = requests.get(f"{local_stack.sandbox_url}/_sandbox/stats", timeout=5).json()

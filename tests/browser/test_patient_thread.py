@@ -21,6 +21,7 @@ from devtools import demo_data
 from devtools.stack import LocalStack
 from tests.browser.app_steps import national
 from tests.browser.conftest import SCREENSHOT_DIR, ChartSession, OpenChart
+from tests.browser.media_files import payload, png
 
 pytestmark = pytest.mark.browser
 
@@ -127,7 +128,8 @@ def test_a_picture_sent_to_maria_shows_in_its_bubble(open_chart: OpenChart) -> N
     send_from(chart, MAIN_LINE)
     text = f"Your wound care sheet [{uuid.uuid4().hex[:6]}]"
     chart.tid("send-text").fill(text)
-    chart.tid("send-media").fill("https://example.com/wound-care.png")
+    chart.tid("attach-input").set_input_files([payload("wound-care.png", "image/png", png())])
+    expect(chart.tid("attachment")).to_have_count(1)
     chart.tid("send-button").click()
 
     image = bubble(chart, text).get_by_test_id("media-image")

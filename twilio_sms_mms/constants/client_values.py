@@ -10,13 +10,20 @@ E164_PATTERN_SOURCE = r"^\+[1-9][0-9]{6,14}$"
 
 
 def client_values() -> dict:
-    """Limits, the segment rule's tables, the E.164 rule and the status order, as JSON."""
+    """Limits, attachments, the segment rule's tables, the E.164 rule, the status order, as JSON."""
     return {
         "limits": {
             "bodyMaxChars": settings.BODY_MAX_CHARS,
             "mediaMaxCount": settings.MEDIA_MAX_COUNT,
             "pageSizeDefault": settings.PAGE_SIZE_DEFAULT,
             "pageSizeMax": settings.PAGE_SIZE_MAX,
+            "mediaMaxBytes": settings.MEDIA_MAX_TOTAL_BYTES,
+        },
+        "attachments": {
+            "types": list(settings.MEDIA_TYPES),
+            "photoMaxSide": settings.PHOTO_MAX_SIDE_PX,
+            "photoQuality": settings.PHOTO_JPEG_QUALITY,
+            "photoRedrawOver": settings.PHOTO_REDRAW_OVER_BYTES,
         },
         "segments": {
             "gsm7Basic": gsm7.GSM7_BASIC,

@@ -49,6 +49,14 @@ def is_public_route(path: str) -> bool:
 # Limits.
 BODY_MAX_CHARS = 1600
 MEDIA_MAX_COUNT = 10
+# Twilio's limit for all media of one message together, and the files the composer may attach.
+MEDIA_MAX_TOTAL_BYTES = 5 * 1000 * 1000
+MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "application/pdf")
+# Photos the browser redraws before upload (issue 11): longer than this side, or heavier than
+# PHOTO_REDRAW_OVER_BYTES, become a JPEG of this quality.
+PHOTO_MAX_SIDE_PX = 1600
+PHOTO_JPEG_QUALITY = 0.8
+PHOTO_REDRAW_OVER_BYTES = 1000 * 1000
 BODY_PREVIEW_CHARS = 160
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 200

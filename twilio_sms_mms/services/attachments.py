@@ -24,7 +24,12 @@ from typing import TYPE_CHECKING
 
 from django.db.transaction import atomic
 
-from twilio_sms_mms.constants.settings import MEDIA_MAX_COUNT, PUBLIC_MEDIA_ROUTE
+from twilio_sms_mms.constants.settings import (
+    MEDIA_MAX_COUNT,
+    MEDIA_MAX_TOTAL_BYTES,
+    MEDIA_TYPES,
+    PUBLIC_MEDIA_ROUTE,
+)
 from twilio_sms_mms.constants.statuses import FINAL_STATUSES
 from twilio_sms_mms.models.attachments import Attachment, AttachmentChunk
 from twilio_sms_mms.models.records import TextMessage
@@ -38,13 +43,10 @@ if TYPE_CHECKING:
 
     from twilio_sms_mms.services.config import PluginConfig
 
-# Twilio's limit for all media of one message together.
-TOTAL_MAX_BYTES = 5 * 1000 * 1000
 CHUNK_CHARS = 768 * 1024  # base64 text per row, under the SDK's 1 MB TextField cap
 UNATTACHED_TTL = timedelta(hours=24)
 AFTER_FINAL_TTL = timedelta(hours=24)
 MAX_TTL = timedelta(days=7)
-ALLOWED_TYPES = ("image/jpeg", "image/png", "image/gif", "application/pdf")
 HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"heif")
 ID_LENGTH = 16
 TOKEN_LENGTH = 32  # token_urlsafe(24): 192 random bits
@@ -89,7 +91,7 @@ def check_file(upload: UploadedFile) -> str:
             f"{upload.filename}: HEIC photos cannot be sent by MMS; export it as JPEG first",
             "files",
         )
-    if kind not in ALLOWED_TYPES:
+    if kind not in MEDIA_TYPES:
         raise bad_request(
             f"{upload.filename}: only JPEG, PNG, GIF and PDF files can be attached", "files"
         )
@@ -97,15 +99,15 @@ def check_file(upload: UploadedFile) -> str:
 
 
 def check_batch(files: list[UploadedFile]) -> None:
-    """At most MEDIA_MAX_COUNT files and TOTAL_MAX_BYTES together, at least one."""
+    """At most MEDIA_MAX_COUNT files and MEDIA_MAX_TOTAL_BYTES together, at least one."""
     if not files:
         raise bad_request("Attach at least one file", "files")
     if len(files) > MEDIA_MAX_COUNT:
         raise bad_request(f"At most {MEDIA_MAX_COUNT} files per message", "files")
     total = sum(len(upload.content) for upload in files)
-    if total > TOTAL_MAX_BYTES:
+    if total > MEDIA_MAX_TOTAL_BYTES:
         raise bad_request(
-            f"The files total {mb(total)}; the limit is {mb(TOTAL_MAX_BYTES)}", "files"
+            f"The files total {mb(total)}; the limit is {mb(MEDIA_MAX_TOTAL_BYTES)}", "files"
         )
 
 
@@ -174,9 +176,10 @@ def media_urls_for(config: PluginConfig, staff_id: str, raw_ids: object) -> list
             reason="attachment_gone",
         )
     total = sum(item.size for item in found.values())
-    if total > TOTAL_MAX_BYTES:
+    if total > MEDIA_MAX_TOTAL_BYTES:
         raise bad_request(
-            f"The files total {mb(total)}; the limit is {mb(TOTAL_MAX_BYTES)}", "attachmentIds"
+            f"The files total {mb(total)}; the limit is {mb(MEDIA_MAX_TOTAL_BYTES)}",
+            "attachmentIds",
         )
     return [public_url(config, found[item]) for item in raw_ids]
 

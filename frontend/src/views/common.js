@@ -57,7 +57,7 @@ export function MediaItem({ item, index, isOwnUrl }) {
   }
   const size = formatSize(item.size);
   return html`<a href=${item.url} download="" class="download" data-testid="media-download">
-    Download ${type}${size ? ` (${size})` : ""}
+    ${type === "application/pdf" ? "PDF document" : `Download ${type}`}${size ? ` (${size})` : ""}
   </a>`;
 }
 

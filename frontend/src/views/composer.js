@@ -1,12 +1,13 @@
 /**
  * The Send tab's composer: From, the To picker (the chart's numbers with their consent and
  * opt-out badges, or another number), quick replies, the message with its segment counter,
- * media URLs, the status callback (administrators), Send, and what became of the send.
+ * attachments, the status callback (administrators), Send, and what became of the send.
  */
 import { OTHER } from "../draft.js";
 import { describeChar, plural } from "../format.js";
 import { delegate, html, perActions } from "../html.js";
 import { sendWarning } from "../readiness.js";
+import { AttachmentsView, fileHandlers } from "./attachments.js";
 import { Phone, StatusBadge } from "./common.js";
 
 const composerHandlers = perActions((actions) => ({
@@ -28,6 +29,7 @@ const composerHandlers = perActions((actions) => ({
 export function ComposerView({ state, actions, fmt, draft, rules }) {
   const { composer, config, thread } = state;
   const handlers = composerHandlers(actions);
+  const files = fileHandlers(actions);
   const phonesFailed = state.phones.status === "error";
   const picker = Boolean(config.patientId);
   const showOther = !picker || composer.choice === OTHER;
@@ -41,6 +43,9 @@ export function ComposerView({ state, actions, fmt, draft, rules }) {
     onChange=${handlers.change}
     onSubmit=${handlers.submit}
     onFocusOut=${handlers.blur}
+    onDragOver=${files.over}
+    onDrop=${files.drop}
+    onPaste=${files.paste}
   >
     <label class="field" for="send-from">From</label>
     <select id="send-from" name="fromSid" data-action="choose-sender" data-testid="send-from" disabled=${phonesFailed || draft.senders.length === 0} aria-invalid=${invalid("numberFrom") || invalid("numberFromSid")} value=${draft.sender ? draft.sender.sid : ""}>
@@ -78,14 +83,7 @@ export function ComposerView({ state, actions, fmt, draft, rules }) {
       ${draft.counted.forcingChar !== null && `${describeChar(draft.counted.forcingChar)} switches this message to UCS-2: ${state.shared.segments.ucs2Single} characters per segment instead of ${state.shared.segments.gsm7Single}.`}
     </p>
 
-    ${
-      draft.sender?.capabilities.mms &&
-      html`<div>
-      <label class="field" for="send-media">Media URLs <span class="muted">(optional, one https URL per line, up to ${state.shared.limits.mediaMaxCount})</span></label>
-      <textarea id="send-media" name="media" rows="2" aria-describedby="send-media-message" data-action="edit" data-testid="send-media" value=${composer.media} aria-invalid=${invalid("mediaUrl")}></textarea>
-      <p id="send-media-message" class=${draft.mediaProblem ? "hint error" : "hint"} data-testid="send-media-message">${draft.mediaLine}</p>
-    </div>`
-    }
+    ${draft.sender && html`<${AttachmentsView} composer=${composer} actions=${actions} shared=${state.shared} mms=${draft.sender.capabilities.mms} to=${draft.number} />`}
 
     ${
       config.isAdmin &&
