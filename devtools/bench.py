@@ -12,15 +12,20 @@ and are cross-checked by the clock: every action also runs with no injected dela
 
 It also fires the webhook burst (devtools/bench_burst.py: 300 status callbacks with 10% replays
 and 50 inbound texts, 20 concurrent) on PostgreSQL and on SQLite, each on a fresh stack, and
-exits 1 if anything was lost, duplicated or regressed.
+exits 1 if anything was lost, duplicated or regressed. Then each feature's own benchmark runs on
+its own stack, in turn: production sending (devtools/bench_production.py), attachments
+(devtools/bench_attach.py), the practice inbox at scale (devtools/bench_inbox.py); and the
+frontend bundles' sizes (frontend/size).
 
     .venv/bin/python -m devtools.bench [--delay-ms 60] [--runs 20] [--messages 10000]
     .venv/bin/python -m devtools.bench --burst-only      # just the burst, printed
+    .venv/bin/python -m devtools.bench --skip-features   # without the per-feature sections
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import subprocess
 import sys
@@ -32,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from devtools import demo_data
+from devtools.bench_attach import attach_section
 from devtools.bench_burst import BurstResult, burst_table, run_burst
 from devtools.bench_client import (
     BenchError,
@@ -42,6 +48,7 @@ from devtools.bench_client import (
     public_base_url,
     sent_message,
 )
+from devtools.bench_production import run_production_bench
 from devtools.bench_sdk import SdkCosts, measure_sdk_costs
 from devtools.bench_stats import (
     ActionResult,
@@ -388,6 +395,7 @@ def render_report(
     started: datetime,
     duration_s: float,
     bursts: Sequence[BurstResult] = (),
+    features: Sequence[str] = (),
 ) -> str:
     """docs/benchmark.md."""
     notes = [f"- **{a.label}**: {a.note}." for a in actions]
@@ -428,6 +436,7 @@ def render_report(
         *history_table(history),
         "",
         *burst_section(bursts),
+        *features,
         "## Targets",
         "",
         *verdicts(results, actions),
@@ -452,6 +461,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-history", action="store_true", help="skip the 100/1k/10k sweep")
     parser.add_argument(
         "--burst-only", action="store_true", help="only the webhook burst, on both databases"
+    )
+    parser.add_argument(
+        "--skip-features", action="store_true", help="skip the per-feature sections"
     )
     args = parser.parse_args(argv)
     if args.runs < 1 or args.delay_ms < 0 or args.messages < 200:
@@ -501,6 +513,45 @@ def postgres_burst(delay_ms: int) -> BurstResult:
         stack.stop()
 
 
+def bundle_section() -> list[str]:
+    """The frontend bundles' sizes, as `frontend/size --json` reports them."""
+    lines = ["## Frontend bundles", ""]
+    try:
+        done = subprocess.run(
+            ["node", "frontend/size", "--json"], cwd=PROJECT_ROOT, capture_output=True, text=True
+        )
+    except FileNotFoundError:
+        return [*lines, "node is not installed: sizes not measured (`make frontend-check`).", ""]
+    size = json.loads(done.stdout)
+
+    def kb(count: int) -> str:
+        return f"{count / 1024:.1f} KB"
+
+    return [
+        *lines,
+        "| bundle | minified | limit |",
+        "|---|---:|---:|",
+        f"| chart script (sms_app.js) | {kb(size['script'])} | {kb(size['limit'])} |",
+        f"| inbox script (inbox_app.js) | {kb(size['inboxScript'])} | {kb(size['limit'])} |",
+        f"| chart stylesheet (sms_app.css) | {kb(size['stylesheet'])} | - |",
+        "",
+        f"The chart's script and stylesheet together: {kb(size['gzip'])} gzipped.",
+        "",
+    ]
+
+
+def feature_sections(delay_ms: int) -> list[str]:
+    """Each feature's benchmark on its own stack (one stack per machine, so one after another)."""
+    return [
+        *run_production_bench(),
+        "## Attachments: upload and send of a 3 MB photo",
+        "",
+        *attach_section(delay_ms=delay_ms),
+        "",
+        *bundle_section(),
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     args = parse_args(argv)
@@ -527,8 +578,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         bursts.append(burst_on(stack))  # last: its 90 sends would grow the thread timed above
     finally:
         stack.stop()
+    features = [] if args.skip_features else feature_sections(args.delay_ms)
     duration = time.monotonic() - clock
-    report = render_report(args, machine, actions, results, history, started, duration, bursts)
+    report = render_report(
+        args, machine, actions, results, history, started, duration, bursts, features
+    )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report)
     print()
