@@ -5,6 +5,7 @@
  */
 import { judgeRecipient } from "./consent.js";
 import { normalisePhone, plural } from "./format.js";
+import { judgeLater, pickSender, senderFields } from "./schedule.js";
 import { draftSignature, resolvedSend } from "./store.js";
 
 export const OTHER = "other";
@@ -26,10 +27,10 @@ export function chartChoice(state) {
 export function describeDraft(state, tools) {
   const { composer, config, thread } = state;
   const senders = smsPhones(state.phones.list);
-  const sender = senders.find((phone) => phone.sid === composer.fromSid) || null;
   const chosen = chartChoice(state);
   const typed = composer.toText;
   const number = chosen !== null ? chosen : normalisePhone(typed);
+  const sender = pickSender(state, senders, number);
   const validNumber = tools.e164.test(number);
   const verdict = validNumber
     ? judgeRecipient(
@@ -51,14 +52,15 @@ export function describeDraft(state, tools) {
   const mediaUrls = sender?.capabilities.mms ? splitLines(composer.media) : [];
   const mediaProblem = checkMedia(mediaUrls, tools.limits.mediaMaxCount);
   const hasContent = composer.text.trim() !== "" || mediaUrls.length > 0;
+  const later = sender?.service ? judgeLater(composer, config.zone, state.now, tools.limits) : null;
 
   const payload = {
-    numberFrom: sender ? sender.phoneNumber : "",
-    numberFromSid: sender ? sender.sid : "",
+    ...senderFields(sender),
     numberTo: number,
     text: composer.text,
     mediaUrl: mediaUrls,
   };
+  if (later?.sendAt) payload.sendAt = later.sendAt;
   if (config.isAdmin && composer.callback.trim()) payload.callbackUrl = composer.callback.trim();
   if (config.patientId) payload.patientId = String(config.patientId);
 
@@ -67,7 +69,13 @@ export function describeDraft(state, tools) {
     pending && !resolvedSend(thread, pending.key) && pending.signature === draftSignature(payload),
   );
   const valid =
-    Boolean(sender) && validNumber && !verdict.refusal && hasContent && counted.chars <= max && !mediaProblem;
+    Boolean(sender) &&
+    validNumber &&
+    !verdict.refusal &&
+    hasContent &&
+    counted.chars <= max &&
+    !mediaProblem &&
+    !later?.problem;
   return {
     senders,
     sender,
@@ -80,6 +88,7 @@ export function describeDraft(state, tools) {
     mediaLine: mediaProblem || (mediaUrls.length ? plural(mediaUrls.length, "attachment") : ""),
     mediaProblem,
     blocked,
+    later,
     canSend: valid && !composer.sending && !blocked,
     payload,
   };

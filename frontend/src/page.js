@@ -33,6 +33,7 @@ export function readConfig() {
     problems: list(config.configProblems),
     warnings: list(config.configWarnings),
     shared: config.shared,
+    zone: String(config.practiceTimeZone || "UTC"), // PracticeTimeZone, from Python
   };
 }
 
@@ -56,7 +57,7 @@ export function freshComposer(config) {
 /** The state both pages start from (`extra` adds or replaces top-level parts). */
 export function baseState(config, extra) {
   return {
-    config: { patientId: config.patientId, isAdmin: config.isAdmin, pluginUrls: config.pluginUrls },
+    config: { patientId: config.patientId, isAdmin: config.isAdmin, pluginUrls: config.pluginUrls, zone: config.zone },
     shared: config.shared,
     tab: "send",
     now: Date.now(),

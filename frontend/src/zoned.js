@@ -7,19 +7,17 @@
 
 const MINUTE_MS = 60_000;
 export const DAY_MS = 1440 * MINUTE_MS;
-const clocks = new Map();
+const clocks = {};
 
 /** What the clock in `zone` reads at `ms`: {year, month, day, hour, minute, second} (numbers). */
 export function wallClock(ms, zone) {
-  if (!clocks.has(zone)) {
-    const numeric = { year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric" };
-    clocks.set(
-      zone,
-      new Intl.DateTimeFormat("en-US", { ...numeric, second: "numeric", hourCycle: "h23", timeZone: zone }),
-    );
-  }
+  clocks[zone] ||= new Intl.DateTimeFormat("en-US", {
+    ...{ year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" },
+    hourCycle: "h23",
+    timeZone: zone,
+  });
   const wall = {};
-  for (const { type, value } of clocks.get(zone).formatToParts(ms)) wall[type] = Number(value);
+  for (const { type, value } of clocks[zone].formatToParts(ms)) wall[type] = Number(value);
   return wall;
 }
 
@@ -41,30 +39,16 @@ export function instantsOf(wall, zone) {
     .sort((a, b) => a - b);
 }
 
-const two = (number) => String(number).padStart(2, "0");
-
-/** "2025-12-04" and "09:00": the date and time inputs' values for `ms` in `zone`. */
-export function inputValues(ms, zone) {
+/** The date input's value for `ms` in `zone`: "2025-12-04". */
+export function dateIn(ms, zone) {
   const wall = wallClock(ms, zone);
-  return { date: `${wall.year}-${two(wall.month)}-${two(wall.day)}`, time: `${two(wall.hour)}:${two(wall.minute)}` };
-}
-
-/** `ms` as ISO 8601 with `zone`'s offset then: "2025-12-04T09:00:00-05:00". */
-export function isoWithOffset(ms, zone) {
-  const offset = offsetAt(ms, zone);
-  const { date, time } = inputValues(ms, zone);
-  const size = Math.abs(offset);
-  return `${date}T${time}:00${offset < 0 ? "-" : "+"}${two(Math.floor(size / 60))}:${two(size % 60)}`;
+  return [wall.year, wall.month, wall.day].map((part) => String(part).padStart(2, "0")).join("-");
 }
 
 /** "Thu 4 Dec, 9:00 AM EST" (`zone` "UTC": "Thu 4 Dec, 2:00 PM UTC"). */
 export function readable(ms, zone) {
   const format = new Intl.DateTimeFormat("en-US", {
-    weekday: "short",
-    day: "numeric",
-    month: "short",
-    hour: "numeric",
-    minute: "2-digit",
+    ...{ weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" },
     timeZone: zone,
     timeZoneName: "short",
   });
