@@ -10,6 +10,7 @@ import { describeDraft } from "./draft.js";
 import { html } from "./html.js";
 import { segmentCounter } from "./segments.js";
 import { createStore, emptyThread, statusRules } from "./store.js";
+import { knownZone } from "./zoned.js";
 
 const CLOCK_TICK_MS = 30_000;
 
@@ -33,7 +34,7 @@ export function readConfig() {
     problems: list(config.configProblems),
     warnings: list(config.configWarnings),
     shared: config.shared,
-    zone: String(config.practiceTimeZone || "UTC"), // PracticeTimeZone, from Python
+    zone: knownZone(config.practiceTimeZone), // PracticeTimeZone, from Python
   };
 }
 

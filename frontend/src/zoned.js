@@ -9,6 +9,15 @@ const MINUTE_MS = 60_000;
 export const DAY_MS = 1440 * MINUTE_MS;
 const clocks = {};
 
+/** `zone` when this browser knows it (Python's tzdata may be newer), else "UTC". */
+export function knownZone(zone) {
+  try {
+    return (zone && new Intl.DateTimeFormat("en-US", { timeZone: zone }) && zone) || "UTC";
+  } catch {
+    return "UTC";
+  }
+}
+
 /** What the clock in `zone` reads at `ms`: {year, month, day, hour, minute, second} (numbers). */
 export function wallClock(ms, zone) {
   clocks[zone] ||= new Intl.DateTimeFormat("en-US", {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { dateIn, instantsOf, offsetAt, readable } from "../src/zoned.js";
+import { dateIn, instantsOf, knownZone, offsetAt, readable } from "../src/zoned.js";
 import { runPython } from "./python.js";
 
 const NY = "America/New_York";
@@ -91,4 +91,10 @@ test("every half hour of the days the clocks change, the instants agree with Pyt
     python,
   );
   assert.ok(python.some((list) => list.length === 0) && python.some((list) => list.length === 2));
+});
+
+test("a zone this browser does not know, or none, falls back to UTC", () => {
+  assert.equal(knownZone("America/Chicago"), "America/Chicago");
+  assert.equal(knownZone("Mars/Olympus_Mons"), "UTC");
+  assert.equal(knownZone(undefined), "UTC");
 });

@@ -17,7 +17,7 @@ from playwright.sync_api import Locator, expect
 
 from devtools import demo_data
 from devtools.stack import LocalStack
-from tests.browser.app_steps import item_with_text, show_log
+from tests.browser.app_steps import item_with_text, open_message, show_log
 from tests.browser.conftest import ChartSession, OpenChart
 from tests.browser.stand_in import MAIN, sandbox_message
 from tests.browser.test_patient_thread import (
@@ -141,6 +141,9 @@ def test_a_scheduled_text_is_in_the_log_and_goes_out_at_its_time(
     show_log(chart, MAIN)
     row = item_with_text(chart, text)
     expect(row.get_by_test_id("log-scheduled")).to_have_text(f"for {readable(nine)}")
+    detail = open_message(chart, row)
+    expect(detail.get_by_test_id("schedule-time")).to_have_text(f"Scheduled for {readable(nine)}")
+    expect(detail.get_by_test_id("schedule-cancel")).to_be_enabled()
     chart.tab("send")
 
     ahead = (nine - datetime.now(UTC)).total_seconds() + 60
