@@ -7,6 +7,7 @@ import { bestRecipient } from "./consent.js";
 import { describeDraft, OTHER } from "./draft.js";
 import { normalisePhone, plural } from "./format.js";
 import { byNumber } from "./readiness.js";
+import { scheduleActions, usableServices } from "./schedule.js";
 import {
   applyDeleted,
   applyMessageEvent,
@@ -120,7 +121,12 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
       .then(phonesLoaded, (error) => merge("phones", { status: "error", error: error.text, list: [] }));
     // In parallel; no verdict shown when Twilio's Messaging API cannot be read.
     api.phoneReadiness(force).then(
-      (data) => patch("ready", () => byNumber(data.readiness)),
+      (data) =>
+        store.update((state) => ({
+          ...state,
+          ready: byNumber(data.readiness),
+          services: usableServices(data.services),
+        })),
       () => {},
     );
     return phonesPromise;
@@ -131,11 +137,8 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
     store.update((state) => {
       const pluginUrls = { ...(data.pluginUrls || {}), ...(state.config.pluginUrls || {}) };
       const senders = list.filter((phone) => phone.capabilities?.sms);
-      const fromSid = senders.some((phone) => phone.sid === state.composer.fromSid)
-        ? state.composer.fromSid
-        : senders[0]
-          ? senders[0].sid
-          : null;
+      const kept = [...senders, ...(state.services || [])].some((item) => item.sid === state.composer.fromSid);
+      const fromSid = kept ? state.composer.fromSid : senders[0] ? senders[0].sid : null;
       const logNumber = list.some((phone) => phone.phoneNumber === state.log.number)
         ? state.log.number
         : list[0]
@@ -270,6 +273,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
   async function send() {
     if (sendingNow) return;
     normaliseRecipient();
+    store.update((current) => ({ ...current, now: Date.now() })); // Send later's window is now's
     const state = store.get();
     const draft = describeDraft(state, tools);
     if (!draft.canSend) return;
@@ -342,8 +346,10 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
       files: [],
       fileNote: "",
       unknown: null,
+      later: false,
       result: {
         kind: "sent",
+        sendAt: sent.sendAt || null,
         sid: sent.sid || null,
         status: sent.status,
         to: sent.to || payload.numberTo,
@@ -661,5 +667,15 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
     saveWebhook,
     pointAtPlugin,
     ...fileActions,
+    ...scheduleActions({
+      store,
+      api,
+      merge,
+      patch,
+      reread: (sid) => {
+        scheduleRefresh();
+        if (store.get().log.detail?.sid === sid) openMessage(sid);
+      },
+    }),
   };
 }

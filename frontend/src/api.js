@@ -99,6 +99,8 @@ export function createApi({ base = DEFAULT_API_BASE, fetch: fetchImpl, onService
     message: (sid) => get(`/message/${id(sid)}`),
     medias: (sid) => get(`/medias/${id(sid)}`),
     deleteMessage: async (sid) => (await call(`/message_delete/${id(sid)}`, { method: "DELETE" })).data,
+    /** POST /message_cancel/<sid>: {sid, status: "canceled"}; 409 (Twilio 30409) once it left. */
+    cancelMessage: async (sid) => (await call(`/message_cancel/${id(sid)}`, { method: "POST", body: {} })).data,
     /** POST /sms_send: resolves with {status: 201|202, data}. */
     send: (payload) => call("/sms_send", { method: "POST", body: payload }),
     /** POST /attachments (multipart `files`): resolves with {attachments: [{id, contentType, size}]}. */

@@ -6,6 +6,7 @@
 import { filesIn, NO_MMS } from "./attachments.js";
 import { judgeRecipient } from "./consent.js";
 import { normalisePhone, plural } from "./format.js";
+import { judgeLater, pickSender, senderFields } from "./schedule.js";
 import { draftSignature, resolvedSend } from "./store.js";
 
 export const OTHER = "other";
@@ -27,10 +28,10 @@ export function chartChoice(state) {
 export function describeDraft(state, tools) {
   const { composer, config, thread } = state;
   const senders = smsPhones(state.phones.list);
-  const sender = senders.find((phone) => phone.sid === composer.fromSid) || null;
   const chosen = chartChoice(state);
   const typed = composer.toText;
   const number = chosen !== null ? chosen : normalisePhone(typed);
+  const sender = pickSender(state, senders, number);
   const validNumber = tools.e164.test(number);
   const verdict = validNumber
     ? judgeRecipient(
@@ -52,14 +53,15 @@ export function describeDraft(state, tools) {
   const files = filesIn(composer);
   const mediaProblem = files.length && sender && !sender.capabilities.mms ? NO_MMS : "";
   const hasContent = composer.text.trim() !== "" || files.length > 0;
+  const later = sender?.service ? judgeLater(composer, config.zone, state.now, tools.limits) : null;
 
   const payload = {
-    numberFrom: sender ? sender.phoneNumber : "",
-    numberFromSid: sender ? sender.sid : "",
+    ...senderFields(sender),
     numberTo: number,
     text: composer.text,
   };
   if (files.length) payload.attachmentIds = files.map((file) => file.id);
+  if (later?.sendAt) payload.sendAt = later.sendAt;
   if (config.isAdmin && composer.callback.trim()) payload.callbackUrl = composer.callback.trim();
   if (config.patientId) payload.patientId = String(config.patientId);
 
@@ -68,7 +70,13 @@ export function describeDraft(state, tools) {
     pending && !resolvedSend(thread, pending.key) && pending.signature === draftSignature(payload),
   );
   const valid =
-    Boolean(sender) && validNumber && !verdict.refusal && hasContent && counted.chars <= max && !mediaProblem;
+    Boolean(sender) &&
+    validNumber &&
+    !verdict.refusal &&
+    hasContent &&
+    counted.chars <= max &&
+    !mediaProblem &&
+    !later?.problem;
   return {
     senders,
     sender,
@@ -79,6 +87,7 @@ export function describeDraft(state, tools) {
     counter: describeCounter(counted, max),
     mediaProblem,
     blocked,
+    later,
     canSend: valid && !composer.sending && !composer.attaching && !blocked,
     payload,
   };

@@ -10,6 +10,7 @@ import { describeDraft } from "./draft.js";
 import { html } from "./html.js";
 import { segmentCounter } from "./segments.js";
 import { createStore, emptyThread, statusRules } from "./store.js";
+import { knownZone } from "./zoned.js";
 
 const CLOCK_TICK_MS = 30_000;
 
@@ -33,6 +34,7 @@ export function readConfig() {
     problems: list(config.configProblems),
     warnings: list(config.configWarnings),
     shared: config.shared,
+    zone: knownZone(config.practiceTimeZone), // PracticeTimeZone, from Python
   };
 }
 
@@ -55,7 +57,7 @@ export function freshComposer(config) {
 /** The state both pages start from (`extra` adds or replaces top-level parts). */
 export function baseState(config, extra) {
   return {
-    config: { patientId: config.patientId, isAdmin: config.isAdmin, pluginUrls: config.pluginUrls },
+    config: { patientId: config.patientId, isAdmin: config.isAdmin, pluginUrls: config.pluginUrls, zone: config.zone },
     shared: config.shared,
     tab: "send",
     now: Date.now(),

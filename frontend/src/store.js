@@ -182,6 +182,7 @@ export function sentBubble(answer, text) {
     shared: false,
     deleted: false,
     notice: answer.notice || "",
+    sendAt: sent.sendAt || null,
     localOnly: true,
   };
 }

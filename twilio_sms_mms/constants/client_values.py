@@ -17,6 +17,8 @@ def client_values() -> dict:
             "mediaMaxCount": settings.MEDIA_MAX_COUNT,
             "pageSizeDefault": settings.PAGE_SIZE_DEFAULT,
             "pageSizeMax": settings.PAGE_SIZE_MAX,
+            "scheduleMinAheadMinutes": settings.SCHEDULE_MIN_AHEAD_MINUTES,
+            "scheduleMaxAheadDays": settings.SCHEDULE_MAX_AHEAD_DAYS,
             "mediaMaxBytes": settings.MEDIA_MAX_TOTAL_BYTES,
         },
         "attachments": {

@@ -64,6 +64,9 @@ PHONE_PAGE_SIZE = 1000
 PHONE_PAGES_MAX = 5
 CAPABILITIES_CACHE_SECONDS = 600
 READINESS_CACHE_SECONDS = 600
+# Scheduled texts: Twilio accepts SendAt 15 minutes to 35 days ahead (35114 otherwise).
+SCHEDULE_MIN_AHEAD_MINUTES = 15
+SCHEDULE_MAX_AHEAD_DAYS = 35
 SERVICE_PAGE_SIZE = 100
 
 # The chart app, as Canvas identifies it (module:class).

@@ -30,6 +30,7 @@ class SmsFormApp(Application):
             # Only hides controls: every admin-only route checks the session's staff id itself.
             "isAdmin": config.is_admin(self.staff_id()),
             "shared": client_values(),
+            "practiceTimeZone": config.practice_time_zone,  # IANA: Send later picks times in it
         }
         html = render_to_string("templates/sms_app.html", {"app_config": app_config})
         return LaunchModalEffect(

@@ -39,6 +39,7 @@ class SmsInboxApp(Application):
             "configWarnings": list(config.warnings),
             "isAdmin": config.is_admin(staff_id),
             "shared": client_values(),
+            "practiceTimeZone": config.practice_time_zone,  # IANA: Send later picks times in it
         }
         html = render_to_string("templates/inbox_app.html", {"app_config": app_config})
         return LaunchModalEffect(

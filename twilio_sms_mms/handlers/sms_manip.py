@@ -28,6 +28,7 @@ from twilio_sms_mms.services import (
     inbox_routes,
     messaging,
     presenters,
+    scheduled_texts,
     service_send,
     stop_cancels,
     storage,
@@ -303,7 +304,9 @@ class SmsManip(SimpleAPI):
         effects = [] if cursor else messaging.resolve_log_sends(lambda: self.twilio, number)
         page = self.twilio.message_page(number, direction, page_size, cursor)
         return {
-            "messages": [presenters.message_summary(message) for message in page.messages],
+            "messages": scheduled_texts.with_send_at(
+                [presenters.message_summary(message) for message in page.messages]
+            ),
             "nextPage": page.next_cursor,
             "pageSize": page_size,
         }, effects
@@ -312,7 +315,7 @@ class SmsManip(SimpleAPI):
         """Body of GET /message/<sid>."""
         message, media = self.twilio.message_with_media(self.path_sid("message_sid", "message"))
         return {
-            "message": presenters.message_detail(message),
+            "message": scheduled_texts.with_send_at([presenters.message_detail(message)])[0],
             "media": [presenters.media_item(item) for item in media],
         }
 

@@ -42,6 +42,9 @@ class TextMessage(CustomModel):
     recorded = BooleanField(null=True, default=True)  # False: a callback's skeleton
     client_request_id = CharField(max_length=64, null=True, default=None)
     deleted = BooleanField(null=True, default=False)
+    # Added with scheduled texts; NULL on rows stored before (and on texts sent at once).
+    send_at = DateTimeField(null=True, default=None)  # when Twilio sends a scheduled text (UTC)
+    canceled_by = CharField(max_length=8, null=True, default=None)  # CancelReason
 
     class Meta:
         constraints = (UniqueConstraint(fields=["sid"], name="textmessage_sid_unique"),)

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from twilio_sms_mms.constants.error_codes import ERROR_EXPLANATIONS
 from twilio_sms_mms.constants.statuses import MessageStatus
 from twilio_sms_mms.models.records import TextMessage
-from twilio_sms_mms.services import messaging, storage
+from twilio_sms_mms.services import storage
 from twilio_sms_mms.services.errors import ApiError
+from twilio_sms_mms.services.scheduled_texts import CancelReason, record_canceled
 from twilio_sms_mms.services.webhooks import StatusUpdate
 
 if TYPE_CHECKING:
@@ -41,5 +42,5 @@ def cancel_scheduled(
         number_from=message.number_from or "",
         number_to=message.number_to or "",
     )
-    effects = messaging.receive_status(update)
+    effects = record_canceled(update, CancelReason.STAFF)
     return {"sid": message.sid, "status": message.status.value}, effects

@@ -131,6 +131,7 @@ def send_to_patient(
             patient_ids=patient_ids,
             client_request_id=context.client_request_id,
             created=attempt.created,
+            send_at=request.send_at,
         )
         storage.audit(context.staff_id, "send", message.sid)
         storage.finish_send_attempt(attempt, message.sid, HTTPStatus.CREATED, body)
@@ -157,6 +158,7 @@ def record_unknown(
             staff_name=staff_name,
             patient_ids=patient_ids,
             response=unknown_body(attempt, request, context.client_request_id),
+            send_at=request.send_at,
         )
         if record is None:  # another request recorded it first
             again = storage.send_attempt(context.staff_id, context.client_request_id)

@@ -152,6 +152,8 @@ def thread_message(record: TextMessage) -> dict:
         "media": [] if deleted else inbound_media(record),
         "shared": len(record.patient_ids or []) > 1,
         "deleted": deleted,
+        "sendAt": iso(record.send_at),  # a scheduled text's time (UTC), kept once it is sent
+        "canceledBy": record.canceled_by or None,  # "staff" | "stop" (scheduled_texts)
     }
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from twilio_sms_mms.constants import settings
 from twilio_sms_mms.services.errors import bad_request
 
-MIN_AHEAD = timedelta(minutes=15)
-MAX_AHEAD = timedelta(days=35)
+MIN_AHEAD = timedelta(minutes=settings.SCHEDULE_MIN_AHEAD_MINUTES)
+MAX_AHEAD = timedelta(days=settings.SCHEDULE_MAX_AHEAD_DAYS)
 SCHEDULE_TYPE = "fixed"
 
 
@@ -39,9 +40,13 @@ def parse_send_at(raw: object, service_sid: str, now: datetime) -> datetime | No
         )
     ahead = when - now
     if ahead < MIN_AHEAD:
-        raise bad_request("A scheduled text must be at least 15 minutes ahead", "sendAt")
+        minutes = settings.SCHEDULE_MIN_AHEAD_MINUTES
+        raise bad_request(f"A scheduled text must be at least {minutes} minutes ahead", "sendAt")
     if ahead > MAX_AHEAD:
-        raise bad_request("A scheduled text can be at most 35 days ahead", "sendAt")
+        raise bad_request(
+            f"A scheduled text can be at most {settings.SCHEDULE_MAX_AHEAD_DAYS} days ahead",
+            "sendAt",
+        )
     return when.astimezone(UTC)
 
 

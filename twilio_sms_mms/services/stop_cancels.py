@@ -16,9 +16,10 @@ from logger import log
 from twilio_sms_mms.constants.keywords import KeywordFamily
 from twilio_sms_mms.constants.statuses import Direction, MessageStatus
 from twilio_sms_mms.models.records import TextMessage
-from twilio_sms_mms.services import messaging, storage
+from twilio_sms_mms.services import storage
 from twilio_sms_mms.services.errors import ApiError
 from twilio_sms_mms.services.readiness_report import cache_key
+from twilio_sms_mms.services.scheduled_texts import CancelReason, record_canceled
 from twilio_sms_mms.services.sending_services import senders_from_cache, service_holding
 from twilio_sms_mms.services.webhooks import StatusUpdate
 
@@ -44,7 +45,8 @@ def stopped_numbers(account_sid: str, practice_number: str) -> list[str]:
 def cancel_on_stop(
     inbound: InboundMessage, twilio: Callable[[], TwilioService], account_sid: str
 ) -> list[Effect]:
-    """Cancel the patient's scheduled texts after a STOP; the thread sees them `canceled`."""
+    """Cancel the patient's scheduled texts after a STOP; the thread says they were canceled
+    because of it (`canceledBy: "stop"`)."""
     if inbound.keyword != KeywordFamily.OPT_OUT:
         return []
     scheduled = TextMessage.objects.filter(
@@ -67,5 +69,5 @@ def cancel_on_stop(
         update = StatusUpdate(
             record.sid, MessageStatus.CANCELED, None, record.practice_number, record.patient_number
         )
-        effects += messaging.receive_status(update)
+        effects += record_canceled(update, CancelReason.STOP)
     return effects

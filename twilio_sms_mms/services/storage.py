@@ -156,8 +156,9 @@ def record_outbound(
     patient_ids: list[str],
     client_request_id: str | None = None,
     created: datetime | None = None,
+    send_at: datetime | None = None,
 ) -> TextMessage:
-    """Store a message the plugin sent and link it to its patients.
+    """Store a message the plugin sent (`send_at`: a scheduled text's time) and link it.
 
     If a status callback got there first, its skeleton row is filled in and keeps the more
     advanced status (and its error code).
@@ -178,6 +179,7 @@ def record_outbound(
         "recorded": True,
         "client_request_id": client_request_id,
         "created": moment,
+        "send_at": send_at,
     }
     record = TextMessage(sid=sid, status=status, updated=now(), **fields)
     if not inserted(record):
@@ -343,6 +345,7 @@ def record_unknown_send(
     staff_name: str,
     patient_ids: list[str],
     response: dict,
+    send_at: datetime | None = None,
 ) -> TextMessage | None:
     """Keep a send that may have left Twilio: shown in the thread as `unknown`, no sid.
 
@@ -367,6 +370,7 @@ def record_unknown_send(
         client_request_id=attempt.client_request_id,
         created=moment,
         updated=now(),
+        send_at=send_at,
     )
     with atomic():
         claimed = SendAttempt.objects.filter(dbid=attempt.dbid, state=AttemptState.PENDING).update(
@@ -447,6 +451,7 @@ def resolve_unknown_send(
             patient_ids=list(provisional.patient_ids or []),
             client_request_id=provisional.client_request_id,
             created=provisional.created,
+            send_at=provisional.send_at,
         )
         if error_code is not None:
             advance_status(sid, status, error_code)

@@ -7,8 +7,10 @@ import { OTHER } from "../draft.js";
 import { describeChar, plural } from "../format.js";
 import { delegate, html, perActions } from "../html.js";
 import { sendWarning } from "../readiness.js";
+import { zoneAndUtc } from "../schedule.js";
 import { AttachmentsView, fileHandlers } from "./attachments.js";
 import { Phone, StatusBadge } from "./common.js";
+import { SendLater, ServiceOptions } from "./schedule.js";
 
 const composerHandlers = perActions((actions) => ({
   click: delegate({ "quick-reply": (element) => actions.applyQuickReply(Number(element.dataset.index)) }),
@@ -59,6 +61,7 @@ export function ComposerView({ state, actions, fmt, draft, rules }) {
                   html`<option key=${phone.sid} value=${phone.sid} data-number=${phone.phoneNumber}>${fmt.phoneLabel(phone)}</option>`,
               )
       }
+      ${!phonesFailed && draft.senders.length > 0 && html`<${ServiceOptions} services=${state.services} />`}
     </select>
 
     ${picker && thread.loaded && html`<${RecipientPicker} state=${state} fmt=${fmt} />`}
@@ -94,7 +97,8 @@ export function ComposerView({ state, actions, fmt, draft, rules }) {
     </details>`
     }
 
-    <button type="submit" id="send-button" class="button primary wide" data-testid="send-button" disabled=${!draft.canSend}>${composer.sending ? "Sending…" : "Send"}</button>
+    <${SendLater} state=${state} draft=${draft} actions=${actions} />
+    <button type="submit" id="send-button" class="button primary wide" data-testid="send-button" disabled=${!draft.canSend}>${composer.sending ? "Sending…" : draft.later ? "Schedule" : "Send"}</button>
     <div id="send-result" role="status" data-testid="send-result">
       <${SendResult} state=${state} fmt=${fmt} draft=${draft} rules=${rules} />
     </div>
@@ -156,7 +160,8 @@ function SendResult({ state, fmt, draft, rules }) {
   let note = result.note || "Watching for delivery…";
   if (final && !result.note) note = failed ? "Not delivered: see the message above." : "Final status.";
   return html`<div class="ok-box">
-    <p>Sent to <${Phone} number=${result.to} fmt=${fmt} /> · <span data-testid="send-status"><${StatusBadge} status=${status} /></span></p>
+    <p>${result.sendAt ? "Scheduled to" : "Sent to"} <${Phone} number=${result.to} fmt=${fmt} /> · <span data-testid="send-status"><${StatusBadge} status=${status} /></span></p>
+    ${result.sendAt && html`<p data-testid="send-scheduled">Scheduled for ${zoneAndUtc(Date.parse(result.sendAt), state.config.zone)}.</p>`}
     <p class="muted">
       Message ID <code data-testid="send-sid">${result.sid || "—"}</code>
       ${result.segments ? ` · ${plural(result.segments, "segment")}` : ""}${result.encoding ? ` · ${result.encoding}` : ""}

@@ -6,7 +6,9 @@
 import { fullTime, plural } from "../format.js";
 import { delegate, focusOnMount, html, perActions } from "../html.js";
 import { logMessages, logTime } from "../store.js";
+import { readable } from "../zoned.js";
 import { MediaList, Phone, StatusBadge, Time } from "./common.js";
+import { ScheduleNote } from "./schedule.js";
 
 const logHandlers = perActions((actions) => ({
   click: delegate({
@@ -60,7 +62,7 @@ export function LogView({ state, actions, fmt, rules }) {
       </ul>
       <button type="button" class="button secondary wide" data-action="load-more" data-testid="log-load-more" hidden=${!log.nextPage || log.stateKind === "loading"} disabled=${log.stateKind === "loading"}>Load more</button>
     </div>
-    ${log.view === "detail" && html`<${Detail} state=${state} fmt=${fmt} rules=${rules} isOwnUrl=${actions.isOwnUrl} />`}
+    ${log.view === "detail" && html`<${Detail} state=${state} fmt=${fmt} rules=${rules} isOwnUrl=${actions.isOwnUrl} actions=${actions} />`}
   </div>`;
 }
 
@@ -76,12 +78,13 @@ function LogItem({ message, direction, state, fmt }) {
       <span class="message-meta">
         <${StatusBadge} status=${message.status} />
         ${message.mediaCount > 0 && html`<span class="chip" data-testid="media-count">${plural(message.mediaCount, "attachment")}</span>`}
+        ${message.status === "scheduled" && message.sendAt && html`<span class="chip" data-testid="log-scheduled">for ${readable(Date.parse(message.sendAt), state.config.zone)}</span>`}
       </span>
     </button>
   </li>`;
 }
 
-function Detail({ state, fmt, rules, isOwnUrl }) {
+function Detail({ state, fmt, rules, isOwnUrl, actions }) {
   const detail = state.log.detail;
   const backButton = html`<button ref=${focusOnMount} type="button" class="button link" data-action="close-detail" data-testid="detail-back">← Back to messages</button>`;
   if (detail.status !== "ready") {
@@ -117,6 +120,7 @@ function Detail({ state, fmt, rules, isOwnUrl }) {
     </div>`
     }
     <p class="body" data-testid="detail-body">${message.body || "(no text)"}</p>
+    <${ScheduleNote} message=${message} state=${state} actions=${actions} />
     <dl class="meta" data-testid="detail-meta">
       ${rows.map(([name, value]) => [html`<dt key=${`t${name}`}>${name}</dt>`, html`<dd key=${`d${name}`}>${value ?? "—"}</dd>`])}
     </dl>

@@ -6,6 +6,7 @@ import { Component, createRef } from "preact";
 import { delegate, html, perActions } from "../html.js";
 import { messageKey } from "../store.js";
 import { MediaList, Phone, StatusBadge, Time } from "./common.js";
+import { ScheduleNote } from "./schedule.js";
 
 const NEAR_BOTTOM_PX = 60;
 
@@ -67,6 +68,7 @@ export class ThreadView extends Component {
               state=${state}
               fmt=${fmt}
               isOwnUrl=${actions.isOwnUrl}
+              actions=${actions}
             />`,
           ])}
         </ol>
@@ -110,7 +112,7 @@ function ThreadState({ thread, firstName }) {
   </p>`;
 }
 
-function Bubble({ message, state, fmt, isOwnUrl }) {
+function Bubble({ message, state, fmt, isOwnUrl, actions }) {
   const outbound = message.direction === "outbound";
   const status = String(message.status || "unknown");
   const failed = ["failed", "undelivered"].includes(status) || Boolean(message.errorCode);
@@ -142,6 +144,7 @@ function Bubble({ message, state, fmt, isOwnUrl }) {
       ${outbound && phones.length > 1 && message.patientNumber && html`<span class="muted to">to ${chartPhone?.use ? chartPhone.use : fmt.phone(message.patientNumber)}</span>`}
       <${StatusBadge} status=${status} testid="bubble-status" />
     </div>
+    <${ScheduleNote} message=${message} state=${state} actions=${actions} />
     ${unknown && html`<p class="bubble-notice" role="status" data-testid="bubble-notice">May have been sent: check the conversation before sending it again.</p>`}
     ${failed && html`<p class="bubble-error" data-testid="bubble-error">${message.errorExplanation || (message.errorCode ? `Error ${message.errorCode}` : "Not delivered")}</p>`}
   </li>`;
