@@ -75,6 +75,7 @@ const PAGE_ONLY_NAMES = [
   ...["config", "banner", "warnings", "tools", "count", "e164", "arrived", "known", "isNew", "isFinal"],
   ...["advances", "onServiceProblem", "hasPatient", "recipientLine", "counter", "mediaUrls", "payload"],
   ...["chosen", "note", "phoneReadiness"],
+  ...["loadEarlier", "loadingEarlier", "earlierError", "earlierNumber", "numberEarlier"],
 ];
 
 /** What no bundle may contain: Preact's HTML prop, or an assignment of markup to an element. */

@@ -8,6 +8,7 @@ import { normalisePhone, plural } from "./format.js";
 import { byNumber } from "./readiness.js";
 import {
   applyDeleted,
+  applyEarlierAnswer,
   applyMessageEvent,
   applyStatusEvent,
   applyThreadAnswer,
@@ -176,6 +177,28 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
     if (firstLoad) wasOnScreen = onScreen();
     arrived(result.arrived);
     threadChanged();
+  }
+
+  /** The clinician scrolled to the top (or pressed Earlier messages): read the page before. */
+  async function loadEarlier() {
+    const patient = patientId();
+    const { earlier, loadingEarlier } = store.get().thread;
+    if (!patient || !earlier || loadingEarlier) return;
+    merge("thread", { loadingEarlier: true, earlierError: "" });
+    let data = null;
+    let failure = "";
+    try {
+      data = await api.thread(patient, { cursor: earlier });
+    } catch (error) {
+      failure = error.text;
+    }
+    if (patientId() !== patient) return; // another conversation is shown now
+    patch("thread", (thread) =>
+      data && thread.earlier === earlier
+        ? applyEarlierAnswer(thread, data)
+        : { ...thread, loadingEarlier: false, earlierError: failure },
+    );
+    fetchOutboundMedia();
   }
 
   function scheduleRefresh() {
@@ -638,6 +661,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
     screenMayHaveChanged,
     loadPhones,
     loadThread,
+    loadEarlier,
     scheduleRefresh,
     liveEvent,
     liveState,

@@ -34,6 +34,7 @@ const paneHandlers = perActions(({ inbox }) => ({
     done: () => inbox.triage("done"),
     reopen: () => inbox.triage("reopen"),
     link: (element) => inbox.triage("link", { patientId: element.dataset.patient, addContactPoint: inbox.addNumber() }),
+    "earlier-number": () => inbox.earlierNumber(),
   }),
   change: delegate({
     assign: (element) => inbox.triage("assign", { staffId: element.value || null }),
@@ -131,6 +132,7 @@ function NumberThread({ state }) {
   const { inbox } = state;
   return html`<div class="inbox-number">
     <p class="note">This number is on no patient's chart.</p>
+    ${inbox.numberEarlier && html`<button type="button" class="button link" data-action="earlier-number" data-testid="number-earlier">Earlier messages</button>`}
     <ol class="thread-list">
       ${(inbox.numberThread || []).map(
         (message) => html`<li key=${message.sid} class=${`bubble ${message.direction}`}>
