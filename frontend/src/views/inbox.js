@@ -7,6 +7,7 @@ import { plural } from "../format.js";
 import { delegate, html, perActions } from "../html.js";
 import { Time } from "./common.js";
 import { ComposerView } from "./composer.js";
+import { Dialog } from "./dialog.js";
 import { ThreadView } from "./thread.js";
 
 const FILTERS = [
@@ -57,6 +58,7 @@ export function InboxView(props) {
       <${ConversationList} ...${props} />
       <${ConversationPane} ...${props} />
     </div>
+    <${Dialog} state=${state} actions=${props.actions} />
   </div>`;
 }
 
