@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
     from twilio_sms_mms.models.records import SendAttempt, TextMessage
     from twilio_sms_mms.services.config import PluginConfig
-    from twilio_sms_mms.services.cursors import Position
     from twilio_sms_mms.services.twilio_service import TwilioService
     from twilio_sms_mms.services.validation import SendRequest
     from twilio_sms_mms.services.webhooks import InboundMessage, StatusUpdate
@@ -417,7 +416,7 @@ def ensure_links() -> None:
 
 
 def thread_page(
-    patient_id: str, earlier_than: Position | None, twilio: TwilioFactory | None
+    patient_id: str, earlier_than: cursors.Position | None, twilio: TwilioFactory | None
 ) -> tuple[storage.ThreadPage, list[Effect]]:
     """A page of the patient's conversation; its unknown sends are looked up at Twilio first
     (no request when there is none) and the page read again."""
@@ -434,7 +433,7 @@ def patient_thread(
     patient_id: str,
     mark_read: bool = True,
     twilio: TwilioFactory | None = None,
-    earlier_than: Position | None = None,
+    earlier_than: cursors.Position | None = None,
 ) -> tuple[dict, list[Effect]]:
     """The patient's numbers, the newest page of the linked conversation and quick replies;
     reading clears the badge. With `earlier_than` (a cursor), only the page before it:
