@@ -76,6 +76,7 @@ const PAGE_ONLY_NAMES = [
   ...["advances", "onServiceProblem", "hasPatient", "recipientLine", "counter", "mediaUrls", "payload"],
   ...["chosen", "note", "phoneReadiness"],
   ...["toggleLater", "editLater", "cancelScheduled", "cancelMessage", "problem", "busy"],
+  ...["loadEarlier", "loadingEarlier", "earlierError", "earlierNumber", "numberEarlier"],
 ];
 
 /** What no bundle may contain: Preact's HTML prop, or an assignment of markup to an element. */

@@ -10,6 +10,7 @@ import { byNumber } from "./readiness.js";
 import { scheduleActions, usableServices } from "./schedule.js";
 import {
   applyDeleted,
+  applyEarlierAnswer,
   applyMessageEvent,
   applyStatusEvent,
   applyThreadAnswer,
@@ -181,6 +182,28 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
     if (firstLoad) wasOnScreen = onScreen();
     arrived(result.arrived);
     threadChanged();
+  }
+
+  /** The clinician scrolled to the top (or pressed Earlier messages): read the page before. */
+  async function loadEarlier() {
+    const patient = patientId();
+    const { earlier, loadingEarlier } = store.get().thread;
+    if (!patient || !earlier || loadingEarlier) return;
+    merge("thread", { loadingEarlier: true, earlierError: "" });
+    let data = null;
+    let failure = "";
+    try {
+      data = await api.thread(patient, { cursor: earlier });
+    } catch (error) {
+      failure = error.text;
+    }
+    if (patientId() !== patient) return; // another conversation is shown now
+    patch("thread", (thread) =>
+      data && thread.earlier === earlier
+        ? applyEarlierAnswer(thread, data)
+        : { ...thread, loadingEarlier: false, earlierError: failure },
+    );
+    fetchOutboundMedia();
   }
 
   function scheduleRefresh() {
@@ -647,6 +670,7 @@ export function createActions({ store, api, rules, tools, makeKey, timers = glob
     screenMayHaveChanged,
     loadPhones,
     loadThread,
+    loadEarlier,
     scheduleRefresh,
     liveEvent,
     liveState,

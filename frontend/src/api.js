@@ -107,9 +107,13 @@ export function createApi({ base = DEFAULT_API_BASE, fetch: fetchImpl, onService
     upload: async (form) => (await call("/attachments", { method: "POST", body: form })).data,
     setInboundWebhook: async (phoneSid, url, method) =>
       (await call(`/inbound_webhook/${id(phoneSid)}`, { method: "POST", body: { url, method } })).data,
-    /** The patient's thread; `markRead: false` peeks without clearing the badge. */
-    thread: (patientId, { markRead = true } = {}) =>
-      get(`/patients/${id(patientId)}/thread${markRead ? "" : "?markRead=0"}`),
+    /** The patient's thread; `markRead: false` peeks without clearing the badge; `cursor` (an
+     * earlierCursor) reads the page before: {messages, earlierCursor}. */
+    thread: (patientId, { markRead = true, cursor = "" } = {}) => {
+      const query = new URLSearchParams(markRead ? {} : { markRead: "0" });
+      if (cursor) query.set("cursor", cursor);
+      return get(`/patients/${id(patientId)}/thread${query.toString() ? `?${query}` : ""}`);
+    },
     markRead: async (patientId) => (await call(`/patients/${id(patientId)}/read`, { method: "POST" })).data,
     unmatched: () => get("/unmatched"),
     /** The practice inbox: {filter, q, cursor} → {conversations, nextCursor, unreadConversations}. */
@@ -122,7 +126,8 @@ export function createApi({ base = DEFAULT_API_BASE, fetch: fetchImpl, onService
     /** take / done / reopen / assign {staffId} / link {patientId, addContactPoint}. */
     triage: async (key, action, body = {}) =>
       (await call(`/inbox/conversations/${id(key)}/${action}`, { method: "POST", body })).data,
-    numberThread: (key) => get(`/inbox/conversations/${id(key)}/thread`),
+    numberThread: (key, cursor = "") =>
+      get(`/inbox/conversations/${id(key)}/thread${cursor ? `?cursor=${id(cursor)}` : ""}`),
     staff: () => get("/inbox/staff"),
     findPatients: (q) => get(`/inbox/patients?${new URLSearchParams({ q })}`),
   };

@@ -8,7 +8,7 @@ import { channelUrl } from "./api.js";
 import { callingCode, formatPhone } from "./format.js";
 import { watchThread } from "./live.js";
 import { baseState, freshComposer, startPage } from "./page.js";
-import { emptyThread } from "./store.js";
+import { emptyThread, olderKnown } from "./store.js";
 import { InboxView } from "./views/inbox.js";
 
 const SEARCH_DEBOUNCE_MS = 300;
@@ -28,6 +28,7 @@ function initialState(config) {
         error: "",
         selected: null,
         numberThread: null,
+        numberEarlier: null,
         staff: [],
         unreadConversations: 0,
         linkResults: [],
@@ -91,7 +92,7 @@ function inboxActions({ store, api, chart, config }) {
   async function select(key) {
     const row = store.get().inbox.rows.find((item) => item.id === key);
     if (!row) return;
-    patch(() => ({ selected: key, numberThread: null, linkResults: [] }));
+    patch(() => ({ selected: key, numberThread: null, numberEarlier: null, linkResults: [] }));
     store.update((state) => ({
       ...state,
       config: { ...state.config, patientId: row.patientId || "" },
@@ -102,10 +103,22 @@ function inboxActions({ store, api, chart, config }) {
     else await loadNumberThread(key);
   }
 
-  async function loadNumberThread(key) {
+  /** The newest page of an unknown number's texts, or (with `cursor`) the page before. */
+  async function loadNumberThread(key, cursor = "") {
     try {
-      const data = await api.numberThread(key);
-      if (store.get().inbox.selected === key) patch(() => ({ numberThread: data.messages }));
+      const data = await api.numberThread(key, cursor);
+      if (store.get().inbox.selected !== key) return;
+      patch(({ numberThread: known = [], numberEarlier }) => {
+        if (cursor) {
+          const earlier = cursor === numberEarlier ? data.earlierCursor : numberEarlier;
+          return { numberThread: [...data.messages, ...known], numberEarlier: earlier };
+        }
+        const older = olderKnown(known || [], data.messages);
+        return {
+          numberThread: [...older, ...data.messages],
+          numberEarlier: older.length ? numberEarlier : data.earlierCursor,
+        };
+      });
     } catch (error) {
       patch(() => ({ error: error.text || error.message }));
     }
@@ -183,7 +196,24 @@ function inboxActions({ store, api, chart, config }) {
   }
 
   const addNumber = () => store.get().inbox.linkAdd;
-  return { load, search, chooseFilter, select, back, triage, loadStaff, findPatients, liveEvent, patch, addNumber };
+  const earlierNumber = () => {
+    const { selected, numberEarlier } = store.get().inbox;
+    if (numberEarlier) loadNumberThread(selected, numberEarlier);
+  };
+  return {
+    load,
+    search,
+    chooseFilter,
+    select,
+    back,
+    triage,
+    loadStaff,
+    findPatients,
+    liveEvent,
+    patch,
+    addNumber,
+    earlierNumber,
+  };
 }
 
 /** The server's search rule, for rows that arrive live: digits match the number's end. */

@@ -93,7 +93,21 @@ export const emptyThread = () => ({
   quickReplies: [],
   fresh: [],
   unseen: false,
+  earlier: null, // the cursor of the page before the oldest message shown (null: none)
+  loadingEarlier: false,
+  earlierError: "",
 });
+
+const time = (message) => Date.parse(message.created) || 0;
+
+/**
+ * Known messages a newer first page does not hold and that are not newer than it: earlier pages
+ * already read, and texts pushed off the first page by newer ones. They stay in the thread.
+ */
+export function olderKnown(known, incoming) {
+  const oldest = incoming.length ? Math.min(...incoming.map(time)) : Number.NEGATIVE_INFINITY;
+  return known.filter((message) => time(message) <= oldest && !incoming.some((other) => sameMessage(message, other)));
+}
 
 /**
  * The thread after a GET /patients/<id>/thread answer, and the keys of inbound texts that
@@ -118,6 +132,10 @@ export function applyThreadAnswer(rules, thread, data) {
   const kept = thread.messages.filter(
     (known) => known.localOnly && !incoming.some((message) => sameMessage(known, message)),
   );
+  const older = olderKnown(
+    thread.messages.filter((known) => !known.localOnly),
+    incoming,
+  );
   return {
     thread: {
       ...thread,
@@ -128,9 +146,24 @@ export function applyThreadAnswer(rules, thread, data) {
       quickReplies: (Array.isArray(data.quickReplies) ? data.quickReplies : []).filter(
         (reply) => reply?.name && typeof reply.text === "string",
       ),
-      messages: orderMessages([...merged, ...kept]),
+      messages: orderMessages([...older, ...merged, ...kept]),
+      // Earlier pages already read keep their cursor; otherwise the first page's.
+      earlier: older.length ? thread.earlier : (data.earlierCursor ?? null),
     },
     arrived,
+  };
+}
+
+/** A page of earlier messages (GET …/thread?cursor=): put before what the thread holds. */
+export function applyEarlierAnswer(thread, data) {
+  const incoming = (Array.isArray(data.messages) ? data.messages : []).filter(
+    (message) => !thread.messages.some((known) => sameMessage(known, message)),
+  );
+  return {
+    ...thread,
+    messages: orderMessages([...incoming, ...thread.messages]),
+    earlier: data.earlierCursor ?? null,
+    loadingEarlier: false,
   };
 }
 

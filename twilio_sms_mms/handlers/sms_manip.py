@@ -25,6 +25,7 @@ from twilio_sms_mms.constants.settings import (
 from twilio_sms_mms.services import (
     attachments,
     cancel,
+    cursors,
     inbox_routes,
     messaging,
     presenters,
@@ -198,9 +199,10 @@ class SmsManip(SimpleAPI):
 
     @api.get("/patients/<patient_id>/thread")
     def patient_thread(self) -> list[Response]:
-        """The patient's numbers and linked conversation; `?markRead=0` to peek.
+        """The patient's numbers and linked conversation, newest page first; `?markRead=0` to
+        peek, `?cursor=` for the page before.
 
-        No Twilio request, unless a send in the thread is `unknown` (one lookup each).
+        No Twilio request, unless a send in the page is `unknown` (one lookup each).
         """
         return self.respond(
             lambda: messaging.patient_thread(
@@ -208,6 +210,7 @@ class SmsManip(SimpleAPI):
                 validation.require_patient_id(self.request.path_params["patient_id"]),
                 mark_read=self.request.query_params.get("markRead") not in ("0", "false"),
                 twilio=lambda: self.twilio,
+                earlier_than=cursors.read(self.request.query_params.get("cursor") or ""),
             )
         )
 
@@ -251,8 +254,10 @@ class SmsManip(SimpleAPI):
 
     @api.get("/inbox/conversations/<key>/thread")
     def inbox_thread(self) -> list[Response]:
-        """The texts of an unknown number's conversation (marks them read)."""
-        return self.respond(lambda: inbox_routes.thread(self.request.path_params["key"]))
+        """The texts of an unknown number's conversation, a page (the first marks them read)."""
+        return self.respond(
+            lambda: inbox_routes.thread(self.request.path_params["key"], self.request.query_params)
+        )
 
     @api.post("/inbox/conversations/<key>/<action>")
     def inbox_triage(self) -> list[Response]:

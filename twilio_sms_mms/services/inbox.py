@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from twilio_sms_mms.constants.settings import INBOX_APP_IDENTIFIER
 from twilio_sms_mms.constants.statuses import Direction
 from twilio_sms_mms.models.records import Conversation, MessageLink, TextMessage
-from twilio_sms_mms.services import presenters, storage
+from twilio_sms_mms.services import cursors, presenters, storage
 from twilio_sms_mms.services.errors import ApiError, bad_request
 
 if TYPE_CHECKING:
@@ -38,9 +38,7 @@ if TYPE_CHECKING:
 INBOX_CHANNEL = "inbox"
 PAGE_SIZE = 50
 PREVIEW_CHARS = 160
-THREAD_LIMIT = 200
 KEY_PATTERN = re.compile(r"(patient:[A-Za-z0-9-]{1,64}|number:\+[1-9][0-9]{6,14})")
-CURSOR_PATTERN = re.compile(r"([0-9]{1,19})\.([0-9]{1,19})")
 DIGITS = re.compile(r"[0-9][0-9 ().-]*")
 STAFF_LIMIT = 500
 PATIENT_SEARCH_LIMIT = 20
@@ -170,8 +168,9 @@ def page(query: InboxQuery) -> dict:
     elif query.filter == InboxFilter.DONE:
         rows = rows.filter(status=ConversationStatus.DONE)
     rows = search(rows, query.search)
-    if query.cursor:
-        moment, dbid = parse_cursor(query.cursor)
+    after = cursors.read(query.cursor)
+    if after is not None:
+        moment, dbid = after.moment, after.dbid
         rows = rows.filter(Q(last_at__lt=moment) | Q(last_at=moment, dbid__lt=dbid))
     found = list(rows.order_by("-last_at", "-dbid")[: PAGE_SIZE + 1])
     more = len(found) > PAGE_SIZE
@@ -200,21 +199,8 @@ def unread_conversations() -> int:
 
 
 def make_cursor(row: Conversation) -> str:
-    """The position after this row: microseconds since the epoch, then its dbid."""
-    micros = round(row.last_at.timestamp() * 1_000_000)
-    return f"{micros}.{row.dbid}"
-
-
-def parse_cursor(cursor: str) -> tuple[datetime, int]:
-    """A cursor made by `make_cursor`; 400 otherwise."""
-    match = CURSOR_PATTERN.fullmatch(cursor)
-    if not match:
-        raise bad_request("cursor is not one this inbox gave", "cursor")
-    try:
-        moment = datetime.fromtimestamp(int(match[1]) / 1_000_000, tz=UTC)
-    except (OverflowError, ValueError, OSError):
-        raise bad_request("cursor is not one this inbox gave", "cursor") from None
-    return moment, int(match[2])
+    """The position after this row (see `cursors`)."""
+    return cursors.Position(row.last_at, row.dbid).encode()
 
 
 def conversation_json(row: Conversation) -> dict:
@@ -236,26 +222,25 @@ def conversation_json(row: Conversation) -> dict:
     }
 
 
-def number_thread(key: str) -> tuple[dict, list[Effect]]:
-    """The texts of a number on nobody's chart (newest THREAD_LIMIT, oldest first); reading
-    them clears the unread count."""
+def number_thread(
+    key: str, earlier_than: cursors.Position | None = None
+) -> tuple[dict, list[Effect]]:
+    """The texts of a number on nobody's chart: the newest page (oldest first), whose reading
+    clears the unread count, or the page before a cursor (`earlier_than`: no read marks)."""
     row = conversation(key)
     if row.patient_id:
         raise bad_request("this conversation is a patient's: open the patient's thread", "id")
-    records = list(
-        TextMessage.objects.filter(patient_number=row.patient_number, matched=False).order_by(
-            "-created", "-dbid"
-        )[:THREAD_LIMIT]
-    )
-    TextMessage.objects.filter(patient_number=row.patient_number, matched=False, read=False).update(
-        read=True
-    )
+    page = storage.number_thread_page(row.patient_number, earlier_than)
+    body = {
+        "messages": [presenters.thread_message(record) for record in page.messages],
+        "earlierCursor": cursors.encode(page.earlier),
+    }
+    if earlier_than is not None:
+        return body, []
+    storage.mark_number_read(row.patient_number)
     effects = mark_read(key)
     row.refresh_from_db()
-    return {
-        "conversation": conversation_json(row),
-        "messages": [presenters.thread_message(record) for record in reversed(records)],
-    }, effects
+    return {"conversation": conversation_json(row), **body}, effects
 
 
 # Triage --------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from twilio_sms_mms.services import inbox
+from twilio_sms_mms.services import cursors, inbox
 from twilio_sms_mms.services.errors import ApiError, bad_request
 from twilio_sms_mms.services.validation import require_patient_id
 
@@ -46,9 +46,10 @@ def patients(params: Mapping[str, str]) -> dict:
     return {"patients": inbox.find_patients(text)}
 
 
-def thread(raw_key: str) -> tuple[dict, list[Effect]]:
-    """GET /inbox/conversations/<key>/thread."""
-    return inbox.number_thread(inbox.require_key(unquote(raw_key)))
+def thread(raw_key: str, params: Mapping[str, str]) -> tuple[dict, list[Effect]]:
+    """GET /inbox/conversations/<key>/thread[?cursor=]."""
+    key = inbox.require_key(unquote(raw_key))
+    return inbox.number_thread(key, cursors.read(params.get("cursor") or ""))
 
 
 def triage(

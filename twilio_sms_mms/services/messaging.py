@@ -18,6 +18,7 @@ from twilio_sms_mms.constants.keywords import KeywordFamily
 from twilio_sms_mms.constants.statuses import MessageStatus
 from twilio_sms_mms.services import (
     auto_reply,
+    cursors,
     idempotency,
     inbox,
     notifications,
@@ -416,26 +417,42 @@ def ensure_links() -> None:
         storage.migrate_links(patients.patients_by_number)
 
 
+def thread_page(
+    patient_id: str, earlier_than: cursors.Position | None, twilio: TwilioFactory | None
+) -> tuple[storage.ThreadPage, list[Effect]]:
+    """A page of the patient's conversation; its unknown sends are looked up at Twilio first
+    (no request when there is none) and the page read again."""
+    page = storage.thread_page(patient_id, earlier_than)
+    unknown = [record.sid for record in page.messages if record.status == MessageStatus.UNKNOWN]
+    if not unknown or twilio is None:
+        return page, []
+    effects = resolve_unknown_sends(twilio, storage.unknown_sends_by_sid(unknown))
+    return storage.thread_page(patient_id, earlier_than), effects
+
+
 def patient_thread(
     config: PluginConfig,
     patient_id: str,
     mark_read: bool = True,
     twilio: TwilioFactory | None = None,
+    earlier_than: cursors.Position | None = None,
 ) -> tuple[dict, list[Effect]]:
-    """The patient's numbers, linked conversation and quick replies; reading clears the badge.
-
-    Unknown sends in the thread are looked up at Twilio first (no request when there is none).
+    """The patient's numbers, the newest page of the linked conversation and quick replies;
+    reading clears the badge. With `earlier_than` (a cursor), only the page before it:
+    `{messages, earlierCursor}`, no read marks.
     """
     summary = patients.patient_summary(patient_id)
     if summary is None:
         raise ApiError(HTTPStatus.NOT_FOUND, "No patient with this id", field="patientId")
     ensure_links()
-    messages = storage.thread(patient_id)
-    effects: list[Effect] = []
-    unknown = [record.sid for record in messages if record.status == MessageStatus.UNKNOWN]
-    if unknown and twilio is not None:
-        effects += resolve_unknown_sends(twilio, storage.unknown_sends_by_sid(unknown))
-        messages = storage.thread(patient_id)
+    page, effects = thread_page(patient_id, earlier_than, twilio)
+    messages = page.messages
+    earlier = cursors.encode(page.earlier)
+    if earlier_than is not None:
+        return {
+            "messages": [presenters.thread_message(record) for record in messages],
+            "earlierCursor": earlier,
+        }, effects
     phones = patients.chart_phones(patient_id)
     numbers = [phone.number for phone in phones]
     opted_out = storage.opted_out_pairs(numbers)
@@ -456,6 +473,7 @@ def patient_thread(
             for phone in phones
         ],
         "messages": [presenters.thread_message(record) for record in messages],
+        "earlierCursor": earlier,
         "quickReplies": quick_replies(config, summary),
     }
     if cleared:

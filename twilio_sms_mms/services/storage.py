@@ -26,6 +26,7 @@ from twilio_sms_mms.models.records import (
     SendAttempt,
     TextMessage,
 )
+from twilio_sms_mms.services.cursors import Position
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
     from twilio_sms_mms.services.webhooks import InboundMessage, StatusUpdate
 
-THREAD_LIMIT = 200
+THREAD_PAGE = 50  # messages per page of a conversation, newest first
 NOT_SENT = "not_sent"  # an `unknown` send that Twilio never received (the plugin's own status)
 SKELETON_TTL = timedelta(hours=24)
 # A send still `pending` after this long lost its worker mid-request (the POST times out at 30 s).
@@ -231,15 +232,72 @@ def linked_patients(sid: str) -> list[str]:
     return sorted(MessageLink.objects.filter(message_sid=sid).values_list("patient_id", flat=True))
 
 
-def thread(patient_id: str) -> list[TextMessage]:
-    """The patient's latest linked messages, oldest first (at most THREAD_LIMIT)."""
-    sids = list(
-        MessageLink.objects.filter(patient_id=patient_id)
+@dataclass(frozen=True)
+class ThreadPage:
+    """One page of a conversation: its messages oldest first, and where it starts (`earlier`:
+    the position to read the page before it from; None when nothing is older)."""
+
+    messages: list[TextMessage]
+    earlier: Position | None
+
+
+def before(position: Position | None) -> Q:
+    """Rows strictly before a page's oldest row, newest-first order being (created, dbid).
+
+    `created <= moment` lets the (…, created) index bound the scan; the OR settles equal times.
+    """
+    if position is None:
+        return Q()
+    moment = position.moment
+    return Q(created__lte=moment) & (Q(created__lt=moment) | Q(dbid__lt=position.dbid))
+
+
+def thread_page(
+    patient_id: str, earlier_than: Position | None = None, size: int = THREAD_PAGE
+) -> ThreadPage:
+    """The patient's linked messages, newest `size` before a position (2 queries, any history).
+
+    Pages by the link rows (index `messagelink_thread`: patient_id, created).
+    """
+    links = list(
+        MessageLink.objects.filter(before(earlier_than), patient_id=patient_id)
         .order_by("-created", "-dbid")
-        .values_list("message_sid", flat=True)[:THREAD_LIMIT]
+        .values_list("message_sid", "created", "dbid")[: size + 1]
     )
+    shown = links[:size]
+    earlier = Position(shown[-1][1], shown[-1][2]) if len(links) > size else None
+    sids = [sid for sid, _, _ in shown]
     records = {record.sid: record for record in TextMessage.objects.filter(sid__in=sids)}
-    return [records[sid] for sid in reversed(sids) if sid in records]
+    return ThreadPage([records[sid] for sid in reversed(sids) if sid in records], earlier)
+
+
+def thread(patient_id: str) -> list[TextMessage]:
+    """The patient's latest linked messages, oldest first (one page)."""
+    return thread_page(patient_id).messages
+
+
+def number_thread_page(
+    number: str, earlier_than: Position | None = None, size: int = THREAD_PAGE
+) -> ThreadPage:
+    """Texts with a number on nobody's chart, newest `size` before a position (1 query).
+
+    Index `textmessage_thread` (patient_number, created).
+    """
+    found = list(
+        TextMessage.objects.filter(
+            before(earlier_than), patient_number=number, matched=False
+        ).order_by("-created", "-dbid")[: size + 1]
+    )
+    shown = found[:size]
+    earlier = Position(shown[-1].created, shown[-1].dbid) if len(found) > size else None
+    return ThreadPage(shown[::-1], earlier)
+
+
+def mark_number_read(number: str) -> int:
+    """Texts from a number on nobody's chart were read in the inbox; return how many changed."""
+    return TextMessage.objects.filter(patient_number=number, matched=False, read=False).update(
+        read=True
+    )
 
 
 def unread_count(patient_id: str) -> int:

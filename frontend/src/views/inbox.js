@@ -7,6 +7,7 @@ import { plural } from "../format.js";
 import { delegate, html, perActions } from "../html.js";
 import { Time } from "./common.js";
 import { ComposerView } from "./composer.js";
+import { Dialog } from "./dialog.js";
 import { ThreadView } from "./thread.js";
 
 const FILTERS = [
@@ -34,6 +35,7 @@ const paneHandlers = perActions(({ inbox }) => ({
     done: () => inbox.triage("done"),
     reopen: () => inbox.triage("reopen"),
     link: (element) => inbox.triage("link", { patientId: element.dataset.patient, addContactPoint: inbox.addNumber() }),
+    "earlier-number": () => inbox.earlierNumber(),
   }),
   change: delegate({
     assign: (element) => inbox.triage("assign", { staffId: element.value || null }),
@@ -56,6 +58,7 @@ export function InboxView(props) {
       <${ConversationList} ...${props} />
       <${ConversationPane} ...${props} />
     </div>
+    <${Dialog} state=${state} actions=${props.actions} />
   </div>`;
 }
 
@@ -131,6 +134,7 @@ function NumberThread({ state }) {
   const { inbox } = state;
   return html`<div class="inbox-number">
     <p class="note">This number is on no patient's chart.</p>
+    ${inbox.numberEarlier && html`<button type="button" class="button link" data-action="earlier-number" data-testid="number-earlier">Earlier messages</button>`}
     <ol class="thread-list">
       ${(inbox.numberThread || []).map(
         (message) => html`<li key=${message.sid} class=${`bubble ${message.direction}`}>

@@ -9,12 +9,16 @@ import { MediaList, Phone, StatusBadge, Time } from "./common.js";
 import { ScheduleNote } from "./schedule.js";
 
 const NEAR_BOTTOM_PX = 60;
+const NEAR_TOP_PX = 40;
 
-const threadHandlers = perActions((actions) => delegate({ "retry-thread": () => actions.loadThread() }));
+const threadHandlers = perActions((actions) =>
+  delegate({ "retry-thread": () => actions.loadThread(), "earlier-thread": () => actions.loadEarlier() }),
+);
 
 /**
  * Keeps the newest text in view: on the first load, when the tab shows, and when a text
- * arrives while the clinician is at the bottom of the conversation.
+ * arrives while the clinician is at the bottom of the conversation. Scrolling to the top loads
+ * earlier messages, and what the clinician was reading stays where it was.
  */
 export class ThreadView extends Component {
   box = createRef();
@@ -24,14 +28,25 @@ export class ThreadView extends Component {
   onScroll = (event) => {
     const node = event.currentTarget;
     this.nearBottom = node.scrollHeight - node.scrollTop - node.clientHeight < NEAR_BOTTOM_PX;
+    if (node.scrollTop < NEAR_TOP_PX && this.props.state.thread.earlier) this.props.actions.loadEarlier();
   };
 
   componentDidMount() {
     this.keepNewestInView(null);
   }
 
-  componentDidUpdate(previous) {
-    this.keepNewestInView(previous.state);
+  /** Earlier messages are about to go on top: remember the distance from the bottom. */
+  getSnapshotBeforeUpdate(previous) {
+    const before = previous.state.thread.messages;
+    const after = this.props.state.thread.messages;
+    const prepended = before.length && after.length > before.length && messageKey(after[0]) !== messageKey(before[0]);
+    const node = this.box.current;
+    return node && prepended && newestKey(after) === newestKey(before) ? node.scrollHeight - node.scrollTop : null;
+  }
+
+  componentDidUpdate(previous, _state, fromBottom) {
+    if (fromBottom == null) this.keepNewestInView(previous.state);
+    else this.box.current.scrollTop = this.box.current.scrollHeight - fromBottom;
   }
 
   keepNewestInView(before) {
@@ -58,6 +73,7 @@ export class ThreadView extends Component {
       </div>
       <div ref=${this.box} onScroll=${this.onScroll} class="thread" role="log" aria-labelledby="thread-title" tabindex="0" data-testid="thread">
         <${ThreadState} thread=${thread} firstName=${firstName} />
+        <${Earlier} thread=${thread} />
         <ol class="thread-list" data-testid="thread-list">
           ${messages.map((message) => [
             message === firstFresh &&
@@ -88,6 +104,17 @@ function LiveState({ live }) {
         : "";
   const text = live === "live" ? "Live" : live === "polling" ? "Checking every 5 s" : "";
   return html`<span class="live" data-testid="live-state" data-state=${live || ""} title=${title}>${text}</span>`;
+}
+
+/** The keyboard's way to earlier messages (scrolling to the top does the same). */
+function Earlier({ thread }) {
+  const label = thread.loadingEarlier
+    ? "Loading earlier messages…"
+    : `${thread.earlierError ? "Could not load them. Try again: e" : "E"}arlier messages`;
+  return (
+    thread.earlier &&
+    html`<p class="earlier"><button type="button" class="button link" data-action="earlier-thread" aria-busy=${thread.loadingEarlier} data-testid="thread-earlier">${label}</button></p>`
+  );
 }
 
 function ThreadState({ thread, firstName }) {
