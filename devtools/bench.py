@@ -48,6 +48,7 @@ from devtools.bench_client import (
     public_base_url,
     sent_message,
 )
+from devtools.bench_inbox import inbox_report
 from devtools.bench_production import run_production_bench
 from devtools.bench_sdk import SdkCosts, measure_sdk_costs
 from devtools.bench_stats import (
@@ -547,6 +548,8 @@ def feature_sections(delay_ms: int) -> list[str]:
         "## Attachments: upload and send of a 3 MB photo",
         "",
         *attach_section(delay_ms=delay_ms),
+        "",
+        *inbox_report(),
         "",
         *bundle_section(),
     ]
