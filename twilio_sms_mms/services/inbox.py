@@ -20,7 +20,7 @@ from canvas_sdk.effects.patient.base import PatientContactPoint as ContactPointV
 from canvas_sdk.effects.simple_api import Broadcast
 from canvas_sdk.v1.data import Patient, PatientContactPoint, Staff
 from canvas_sdk.v1.data.common import ContactPointSystem, ContactPointUse
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.db.transaction import atomic
 from logger import log
 from pydantic import ValidationError
@@ -32,6 +32,8 @@ from twilio_sms_mms.services import presenters, storage
 from twilio_sms_mms.services.errors import ApiError, bad_request
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from canvas_sdk.effects import Effect
     from django.db.models import QuerySet
 
@@ -97,32 +99,53 @@ def preview(record: TextMessage) -> str:
 def record_activity(record: TextMessage, patient_ids: list[str]) -> list[Effect]:
     """A text was recorded: move its conversations to the top; an inbound one adds to the
     unread count and reopens a conversation marked done. Returns the `inbox` pushes."""
-    inbound = record.direction == Direction.INBOUND
+    keys = keep_activity(record, patient_ids)
+    return push(keys, badge=record.direction == Direction.INBOUND)
+
+
+def keep_activity(record: TextMessage, patient_ids: list[str]) -> list[str]:
+    """The write side of `record_activity`; returns the conversation keys to push.
+
+    One UPDATE when the conversations exist (the usual case): the last message moves only when
+    this one is newer, an inbound one counts as unread and reopens. A conversation's first text
+    creates its row. Run it in the transaction that records the text, after that transaction's
+    first write: on SQLite, a transaction that reads before it writes fails at once ("database
+    is locked") when another request writes meanwhile.
+    """
     keys = [patient_key(pid) for pid in patient_ids] or [number_key(record.patient_number)]
     moment = datetime.now(UTC)
-    # Separate statements, no transaction: on SQLite a read followed by a write in one
-    # transaction fails at once ("database is locked") when another webhook writes meanwhile.
-    existing = set(Conversation.objects.filter(key__in=keys).values_list("key", flat=True))
-    missing = [key for key in keys if key not in existing]
-    if missing:
+    changes = activity_changes(record, moment)
+    if Conversation.objects.filter(key__in=keys).update(**changes) < len(keys):
+        existing = set(Conversation.objects.filter(key__in=keys).values_list("key", flat=True))
+        missing = [key for key in keys if key not in existing]
         names = patient_names([k.split(":", 1)[1] for k in missing if k.startswith("patient")])
         Conversation.objects.bulk_create(
             [new_conversation(key, record, names, moment) for key in missing],
             ignore_conflicts=True,
         )
-    rows = Conversation.objects.filter(key__in=keys)
-    rows.filter(last_at__lte=record.created).update(
-        last_sid=record.sid,
-        last_preview=preview(record),
-        last_direction=record.direction,
-        last_at=record.created,
-        patient_number=record.patient_number,
-        practice_number=record.practice_number,
-        updated=moment,
-    )
-    if inbound:
-        rows.update(unread=F("unread") + 1, status=ConversationStatus.OPEN, updated=moment)
-    return push(keys)
+        Conversation.objects.filter(key__in=missing).update(**changes)
+    return keys
+
+
+def activity_changes(record: TextMessage, moment: datetime) -> dict[str, Any]:
+    """The UPDATE of a conversation for this text (its fields as SQL expressions)."""
+    newer = Q(last_at__lte=record.created)
+    latest: dict[str, Any] = {
+        "last_sid": record.sid,
+        "last_preview": preview(record),
+        "last_direction": record.direction,
+        "last_at": record.created,
+        "patient_number": record.patient_number,
+        "practice_number": record.practice_number,
+        "updated": moment,
+    }
+    changes: dict[str, Any] = {
+        name: Case(When(newer, then=Value(value)), default=F(name))
+        for name, value in latest.items()
+    }
+    if record.direction == Direction.INBOUND:
+        changes |= {"unread": F("unread") + 1, "status": ConversationStatus.OPEN, "updated": moment}
+    return changes
 
 
 def new_conversation(
@@ -143,8 +166,12 @@ def new_conversation(
 
 def mark_read(key: str) -> list[Effect]:
     """Someone opened the conversation: its unread count drops to zero."""
-    changed = Conversation.objects.filter(key=key, unread__gt=0).update(unread=0)
-    return push([key]) if changed else []
+    return push([key]) if clear_unread(key) else []
+
+
+def clear_unread(key: str) -> bool:
+    """The write side of `mark_read`: True when the conversation had unread texts."""
+    return Conversation.objects.filter(key=key, unread__gt=0).update(unread=0) > 0
 
 
 def patient_names(patient_ids: list[str]) -> dict[str, str]:
@@ -431,8 +458,9 @@ def find_patients(text: str) -> list[dict]:
 # Live ----------------------------------------------------------------------------------------
 
 
-def push(keys: list[str]) -> list[Effect]:
-    """The `inbox` channel hears the rows as they are now, and the unread conversation count."""
+def push(keys: list[str], badge: bool = True) -> list[Effect]:
+    """The `inbox` channel hears the rows as they are now, and the unread conversation count;
+    `badge`: also set the inbox app's badge (not for an outbound text: it reads no text)."""
     rows = list(Conversation.objects.filter(key__in=keys))
     event = {
         "type": "conversations",
@@ -440,7 +468,8 @@ def push(keys: list[str]) -> list[Effect]:
         "removed": sorted(set(keys) - {row.key for row in rows}),
         "unreadConversations": unread_conversations(),
     }
-    return [Broadcast(channel=INBOX_CHANNEL, message=event).apply(), *inbox_badge(event)]
+    effects = [Broadcast(channel=INBOX_CHANNEL, message=event).apply()]
+    return effects + inbox_badge(event) if badge else effects
 
 
 def inbox_badge(event: dict) -> list[Effect]:
