@@ -49,13 +49,18 @@ class Budget:
 
 
 BUDGETS = {
-    # idempotency key, owners, opt-outs | key | record, link, audit, answer, inbox row | inbox push
+    # reads: the idempotency key, the number's charts, its opt-outs; the inbox row and unread
+    # count pushed. writes: the key (committed before Twilio); then the text, its link, the
+    # audit line, the replayable answer and the inbox row, committed together.
     "send": Budget(reads=5, writes=6, transactions=2),
-    # owners | text, link, quiet window, reply, inbox row | push, patient's badge (+ SDK checks)
-    "inbound": Budget(reads=7, writes=4, transactions=1),
-    # the status moves (one conditional UPDATE), the row is read back for the live update
+    # reads: the number's charts, the quiet window; the inbox push, the patient's unread count,
+    # the SDK's check of each badge's application. writes: the text, its link, the automatic
+    # reply, the inbox row (last text, unread count), committed together.
+    "inbound": Budget(reads=7, writes=5, transactions=1),
+    # the status moves (one conditional UPDATE); the row is read back for the live update
     "status": Budget(reads=1, writes=1, transactions=1),
-    # patient, links, texts, phones, opt-outs, owners | texts read, inbox row read | push
+    # reads: the patient, the thread (links, texts), phones, opt-outs, who else has the numbers;
+    # the inbox push and both badges. writes: the texts and the inbox row read, together.
     "thread_clears_unread": Budget(reads=10, writes=2, transactions=1),
     "thread": Budget(reads=6, writes=2, transactions=1),
 }

@@ -20,7 +20,7 @@ from canvas_sdk.effects.patient.base import PatientContactPoint as ContactPointV
 from canvas_sdk.effects.simple_api import Broadcast
 from canvas_sdk.v1.data import Patient, PatientContactPoint, Staff
 from canvas_sdk.v1.data.common import ContactPointSystem, ContactPointUse
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Q
 from django.db.transaction import atomic
 from logger import log
 from pydantic import ValidationError
@@ -32,8 +32,6 @@ from twilio_sms_mms.services import presenters, storage
 from twilio_sms_mms.services.errors import ApiError, bad_request
 
 if TYPE_CHECKING:
-    from typing import Any
-
     from canvas_sdk.effects import Effect
     from django.db.models import QuerySet
 
@@ -106,46 +104,43 @@ def record_activity(record: TextMessage, patient_ids: list[str]) -> list[Effect]
 def keep_activity(record: TextMessage, patient_ids: list[str]) -> list[str]:
     """The write side of `record_activity`; returns the conversation keys to push.
 
-    One UPDATE when the conversations exist (the usual case): the last message moves only when
-    this one is newer, an inbound one counts as unread and reopens. A conversation's first text
-    creates its row. Run it in the transaction that records the text, after that transaction's
-    first write: on SQLite, a transaction that reads before it writes fails at once ("database
-    is locked") when another request writes meanwhile.
+    Plain conditional UPDATEs when the conversations exist (the usual case); a conversation's
+    first text creates its row. Run it in the transaction that records the text, after that
+    transaction's first write: on SQLite, a transaction that reads before it writes fails at
+    once ("database is locked") when another request writes meanwhile.
     """
     keys = [patient_key(pid) for pid in patient_ids] or [number_key(record.patient_number)]
     moment = datetime.now(UTC)
-    changes = activity_changes(record, moment)
-    if Conversation.objects.filter(key__in=keys).update(**changes) < len(keys):
+    found = move_activity(record, keys, moment)
+    if found < len(keys):  # a first text, or (outbound) one older than the conversation's last
         existing = set(Conversation.objects.filter(key__in=keys).values_list("key", flat=True))
         missing = [key for key in keys if key not in existing]
-        names = patient_names([k.split(":", 1)[1] for k in missing if k.startswith("patient")])
-        Conversation.objects.bulk_create(
-            [new_conversation(key, record, names, moment) for key in missing],
-            ignore_conflicts=True,
-        )
-        Conversation.objects.filter(key__in=missing).update(**changes)
+        if missing:
+            names = patient_names([k.split(":", 1)[1] for k in missing if k.startswith("patient")])
+            Conversation.objects.bulk_create(
+                [new_conversation(key, record, names, moment) for key in missing],
+                ignore_conflicts=True,
+            )
+            move_activity(record, missing, moment)
     return keys
 
 
-def activity_changes(record: TextMessage, moment: datetime) -> dict[str, Any]:
-    """The UPDATE of a conversation for this text (its fields as SQL expressions)."""
-    newer = Q(last_at__lte=record.created)
-    latest: dict[str, Any] = {
-        "last_sid": record.sid,
-        "last_preview": preview(record),
-        "last_direction": record.direction,
-        "last_at": record.created,
-        "patient_number": record.patient_number,
-        "practice_number": record.practice_number,
-        "updated": moment,
-    }
-    changes: dict[str, Any] = {
-        name: Case(When(newer, then=Value(value)), default=F(name))
-        for name, value in latest.items()
-    }
+def move_activity(record: TextMessage, keys: list[str], moment: datetime) -> int:
+    """Apply the text to these conversations; return how many rows the last UPDATE matched
+    (for an inbound text: all that exist)."""
+    rows = Conversation.objects.filter(key__in=keys)
+    found = rows.filter(last_at__lte=record.created).update(
+        last_sid=record.sid,
+        last_preview=preview(record),
+        last_direction=record.direction,
+        last_at=record.created,
+        patient_number=record.patient_number,
+        practice_number=record.practice_number,
+        updated=moment,
+    )
     if record.direction == Direction.INBOUND:
-        changes |= {"unread": F("unread") + 1, "status": ConversationStatus.OPEN, "updated": moment}
-    return changes
+        found = rows.update(unread=F("unread") + 1, status=ConversationStatus.OPEN, updated=moment)
+    return found
 
 
 def new_conversation(

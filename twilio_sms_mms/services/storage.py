@@ -31,7 +31,6 @@ from twilio_sms_mms.models.records import (
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
-    from typing import Any
 
     from canvas_sdk.v1.data.base import CustomModel
 
@@ -73,15 +72,18 @@ def statuses_before(new: str) -> list[str]:
 def advance_status(sid: str, status: str, error_code: int | None) -> bool:
     """Move a message's status forward and set its first error code, in one statement."""
     progress = Q(status__in=statuses_before(status))
-    matches = progress
-    changes: dict[str, Any] = {
-        "status": Case(When(progress, then=Value(status)), default=F("status")),
-        "updated": now(),
-    }
-    if error_code is not None:
-        matches |= Q(error_code__isnull=True)
-        changes["error_code"] = Coalesce(F("error_code"), Value(error_code))
-    return TextMessage.objects.filter(matches, sid=sid).update(**changes) > 0
+    if error_code is None:
+        return (
+            TextMessage.objects.filter(progress, sid=sid).update(status=status, updated=now()) > 0
+        )
+    return (
+        TextMessage.objects.filter(progress | Q(error_code__isnull=True), sid=sid).update(
+            status=Case(When(progress, then=Value(status)), default=F("status")),
+            error_code=Coalesce(F("error_code"), Value(error_code)),
+            updated=now(),
+        )
+        > 0
+    )
 
 
 def inserted(record: CustomModel) -> bool:
