@@ -53,10 +53,11 @@ BUDGETS = {
     # count pushed. writes: the key (committed before Twilio); then the text, its link, the
     # audit line, the replayable answer and the inbox row, committed together.
     "send": Budget(reads=5, writes=6, transactions=2),
-    # reads: the number's charts, the quiet window; the inbox push, the patient's unread count,
-    # the SDK's check of each badge's application. writes: the text, its link, the automatic
-    # reply, the inbox row (last text, unread count), committed together.
-    "inbound": Budget(reads=7, writes=5, transactions=1),
+    # reads: the number's charts; the inbox push, the patient's unread count, the SDK's
+    # check of each badge's application (no quiet window here: AutoReplyQuietHours is 0).
+    # writes: the text, its link, the automatic reply, the inbox row (last text, unread count),
+    # committed together.
+    "inbound": Budget(reads=6, writes=5, transactions=1),
     # the status moves (one conditional UPDATE); the row is read back for the live update
     "status": Budget(reads=1, writes=1, transactions=1),
     # reads: the patient, the thread (links, texts), phones, opt-outs, who else has the numbers;
