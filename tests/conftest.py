@@ -11,6 +11,7 @@ from django.core.cache import caches
 from pytest_mock import MockerFixture
 
 from tests.plugin_harness import FakeTwilioHttp
+from twilio_sms_mms.services import storage
 
 pytest_plugins = ["tests.stack_fixtures"]
 
@@ -58,8 +59,10 @@ def plugin_context(mocker: MockerFixture) -> Iterator[None]:
         mocker.patch.dict(module.__dict__, {"__is_plugin__": True})
     mocker.patch("canvas_sdk.utils.plugins.PLUGIN_DIRECTORY", str(PROJECT_ROOT))
     caches["plugins"].clear()
+    storage.APPLIED_MIGRATIONS.clear()  # each test starts from its own database
     yield
     caches["plugins"].clear()
+    storage.APPLIED_MIGRATIONS.clear()
 
 
 @pytest.fixture

@@ -33,13 +33,15 @@ def reply_text(
         given = AutoReply.objects.filter(message_sid=record.sid).values_list("text", flat=True)
         return given.first() or ""
     rules = config.auto_replies
-    if rules is None:
-        return ""
+    if rules is None or rules.choose(record.created, None)[0] == ReplyKind.NONE:
+        return ""  # nothing to say at this hour: no need to look for the last reply
     last = (
         AutoReply.objects.filter(patient_number=record.patient_number)
         .order_by("-created")
         .values_list("created", flat=True)
         .first()
+        if rules.quiet
+        else None
     )
     kind, text = rules.choose(record.created, last)
     if kind == ReplyKind.NONE:

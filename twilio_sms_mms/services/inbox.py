@@ -95,21 +95,39 @@ def preview(record: TextMessage) -> str:
 def record_activity(record: TextMessage, patient_ids: list[str]) -> list[Effect]:
     """A text was recorded: move its conversations to the top; an inbound one adds to the
     unread count and reopens a conversation marked done. Returns the `inbox` pushes."""
-    inbound = record.direction == Direction.INBOUND
+    keys = keep_activity(record, patient_ids)
+    return push(keys, badge=record.direction == Direction.INBOUND)
+
+
+def keep_activity(record: TextMessage, patient_ids: list[str]) -> list[str]:
+    """The write side of `record_activity`; returns the conversation keys to push.
+
+    Plain conditional UPDATEs when the conversations exist (the usual case); a conversation's
+    first text creates its row. Run it in the transaction that records the text, after that
+    transaction's first write: on SQLite, a transaction that reads before it writes fails at
+    once ("database is locked") when another request writes meanwhile.
+    """
     keys = [patient_key(pid) for pid in patient_ids] or [number_key(record.patient_number)]
     moment = datetime.now(UTC)
-    # Separate statements, no transaction: on SQLite a read followed by a write in one
-    # transaction fails at once ("database is locked") when another webhook writes meanwhile.
-    existing = set(Conversation.objects.filter(key__in=keys).values_list("key", flat=True))
-    missing = [key for key in keys if key not in existing]
-    if missing:
-        names = patient_names([k.split(":", 1)[1] for k in missing if k.startswith("patient")])
-        Conversation.objects.bulk_create(
-            [new_conversation(key, record, names, moment) for key in missing],
-            ignore_conflicts=True,
-        )
+    found = move_activity(record, keys, moment)
+    if found < len(keys):  # a first text, or (outbound) one older than the conversation's last
+        existing = set(Conversation.objects.filter(key__in=keys).values_list("key", flat=True))
+        missing = [key for key in keys if key not in existing]
+        if missing:
+            names = patient_names([k.split(":", 1)[1] for k in missing if k.startswith("patient")])
+            Conversation.objects.bulk_create(
+                [new_conversation(key, record, names, moment) for key in missing],
+                ignore_conflicts=True,
+            )
+            move_activity(record, missing, moment)
+    return keys
+
+
+def move_activity(record: TextMessage, keys: list[str], moment: datetime) -> int:
+    """Apply the text to these conversations; return how many rows the last UPDATE matched
+    (for an inbound text: all that exist)."""
     rows = Conversation.objects.filter(key__in=keys)
-    rows.filter(last_at__lte=record.created).update(
+    found = rows.filter(last_at__lte=record.created).update(
         last_sid=record.sid,
         last_preview=preview(record),
         last_direction=record.direction,
@@ -118,9 +136,9 @@ def record_activity(record: TextMessage, patient_ids: list[str]) -> list[Effect]
         practice_number=record.practice_number,
         updated=moment,
     )
-    if inbound:
-        rows.update(unread=F("unread") + 1, status=ConversationStatus.OPEN, updated=moment)
-    return push(keys)
+    if record.direction == Direction.INBOUND:
+        found = rows.update(unread=F("unread") + 1, status=ConversationStatus.OPEN, updated=moment)
+    return found
 
 
 def new_conversation(
@@ -141,8 +159,12 @@ def new_conversation(
 
 def mark_read(key: str) -> list[Effect]:
     """Someone opened the conversation: its unread count drops to zero."""
-    changed = Conversation.objects.filter(key=key, unread__gt=0).update(unread=0)
-    return push([key]) if changed else []
+    return push([key]) if clear_unread(key) else []
+
+
+def clear_unread(key: str) -> bool:
+    """The write side of `mark_read`: True when the conversation had unread texts."""
+    return Conversation.objects.filter(key=key, unread__gt=0).update(unread=0) > 0
 
 
 def patient_names(patient_ids: list[str]) -> dict[str, str]:
@@ -416,8 +438,9 @@ def find_patients(text: str) -> list[dict]:
 # Live ----------------------------------------------------------------------------------------
 
 
-def push(keys: list[str]) -> list[Effect]:
-    """The `inbox` channel hears the rows as they are now, and the unread conversation count."""
+def push(keys: list[str], badge: bool = True) -> list[Effect]:
+    """The `inbox` channel hears the rows as they are now, and the unread conversation count;
+    `badge`: also set the inbox app's badge (not for an outbound text: it reads no text)."""
     rows = list(Conversation.objects.filter(key__in=keys))
     event = {
         "type": "conversations",
@@ -425,7 +448,8 @@ def push(keys: list[str]) -> list[Effect]:
         "removed": sorted(set(keys) - {row.key for row in rows}),
         "unreadConversations": unread_conversations(),
     }
-    return [Broadcast(channel=INBOX_CHANNEL, message=event).apply(), *inbox_badge(event)]
+    effects = [Broadcast(channel=INBOX_CHANNEL, message=event).apply()]
+    return effects + inbox_badge(event) if badge else effects
 
 
 def inbox_badge(event: dict) -> list[Effect]:

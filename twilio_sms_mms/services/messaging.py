@@ -119,7 +119,7 @@ def send_to_patient(
     if request.send_at:  # a scheduled text: when Twilio will send it (UTC)
         sent["sendAt"] = presenters.iso(request.send_at)
     body = {"message": sent, "clientRequestId": context.client_request_id, "replayed": False}
-    with atomic():  # one commit for the record, its audit line and the replayable answer
+    with atomic():  # one commit: the record, its links, audit line, inbox row, replayable answer
         record = storage.record_outbound(
             sid=message.sid,
             status=message.status.value,
@@ -136,10 +136,9 @@ def send_to_patient(
         )
         storage.audit(context.staff_id, "send", message.sid)
         storage.finish_send_attempt(attempt, message.sid, HTTPStatus.CREATED, body)
+        conversations = inbox.keep_activity(record, patient_ids)
     effects = announce_message(record, patient_ids)
-    return SendAnswer(
-        HTTPStatus.CREATED, body, effects + inbox.record_activity(record, patient_ids)
-    )
+    return SendAnswer(HTTPStatus.CREATED, body, effects + inbox.push(conversations, badge=False))
 
 
 def record_unknown(
@@ -167,11 +166,10 @@ def record_unknown(
                 raise ApiError(HTTPStatus.CONFLICT, "Try again.", reason="send_in_progress")
             return idempotency.replay(again, idempotency.fingerprint(request))
         storage.audit(context.staff_id, "send_unknown", context.client_request_id)
+        conversations = inbox.keep_activity(record, patient_ids)
     body = unknown_body(attempt, request, context.client_request_id, record)
     effects = announce_message(record, patient_ids)
-    return SendAnswer(
-        HTTPStatus.ACCEPTED, body, effects + inbox.record_activity(record, patient_ids)
-    )
+    return SendAnswer(HTTPStatus.ACCEPTED, body, effects + inbox.push(conversations, badge=False))
 
 
 def unknown_body(
@@ -341,18 +339,20 @@ def resolve_log_sends(twilio: TwilioFactory, practice_number: str) -> list[Effec
 def receive_inbound(config: PluginConfig, inbound: InboundMessage) -> tuple[str, list[Effect]]:
     """Record an inbound text once, handle keywords, notify; return the TwiML and effects."""
     patient_ids = patients.patients_with_number(inbound.number_from)
-    record, created = storage.record_inbound(inbound, patient_ids)
     keyword = inbound.keyword
-    if keyword in (KeywordFamily.OPT_OUT, KeywordFamily.OPT_IN):  # as of its first recording
-        opted_out = keyword == KeywordFamily.OPT_OUT
-        storage.set_opt_out(
-            inbound.number_to, inbound.number_from, opted_out, "keyword", record.created
-        )
-    reply = auto_reply.reply_text(config, record, keyword, created)
+    with atomic():  # one commit: the text, its links, the opt-out, the reply, the inbox row
+        record, created = storage.record_inbound(inbound, patient_ids)  # writes first
+        if keyword in (KeywordFamily.OPT_OUT, KeywordFamily.OPT_IN):  # as of its first recording
+            opted_out = keyword == KeywordFamily.OPT_OUT
+            storage.set_opt_out(
+                inbound.number_to, inbound.number_from, opted_out, "keyword", record.created
+            )
+        reply = auto_reply.reply_text(config, record, keyword, created)
+        conversations = inbox.keep_activity(record, patient_ids) if created else []
     if not created:
         return twiml_reply(reply), []
     effects = announce_message(record, patient_ids)
-    effects += inbox.record_activity(record, patient_ids)
+    effects += inbox.push(conversations)
     for patient_id in patient_ids:
         effects.extend(notifications.unread_badge(patient_id, storage.unread_count(patient_id)))
         if config.create_task_on_inbound and not keyword:
@@ -370,7 +370,7 @@ def receive_status(update: StatusUpdate) -> list[Effect]:
         return []  # nothing to key a row by
     change = storage.apply_status(update)
     record = change.record
-    service_send.correct_sender(update.message_sid, update.number_from)
+    service_send.correct_sender(record, update.number_from)
     if update.error_code == OPT_OUT_CODE and update.number_from and update.number_to:
         storage.set_opt_out(
             update.number_from, update.number_to, True, "twilio_21610", record.created
@@ -457,7 +457,7 @@ def patient_thread(
     numbers = [phone.number for phone in phones]
     opted_out = storage.opted_out_pairs(numbers)
     owners = patients.patients_by_number(numbers)
-    cleared = storage.mark_read(patient_id) if mark_read else 0
+    cleared, pushes = clear_unread(patient_id) if mark_read else (0, [])
     body = {
         "patient": {
             "id": summary.id,
@@ -478,9 +478,7 @@ def patient_thread(
     }
     if cleared:
         effects += notifications.unread_badge(patient_id, 0)
-    if mark_read:
-        effects += inbox.mark_read(inbox.patient_key(patient_id))
-    return body, effects
+    return body, effects + pushes
 
 
 def mark_thread_read(patient_id: str) -> tuple[dict, list[Effect]]:
@@ -490,11 +488,18 @@ def mark_thread_read(patient_id: str) -> tuple[dict, list[Effect]]:
     published its count after an earlier clear.
     """
     ensure_links()
-    marked = storage.mark_read(patient_id)
-    effects = notifications.unread_badge(patient_id, 0) + inbox.mark_read(
-        inbox.patient_key(patient_id)
-    )
-    return {"marked": marked, "unread": 0}, effects
+    marked, pushes = clear_unread(patient_id)
+    return {"marked": marked, "unread": 0}, notifications.unread_badge(patient_id, 0) + pushes
+
+
+def clear_unread(patient_id: str) -> tuple[int, list[Effect]]:
+    """Mark the patient's texts and inbox conversation read in one commit; return how many
+    texts changed and the inbox push (none when the conversation had nothing unread)."""
+    key = inbox.patient_key(patient_id)
+    with atomic():
+        marked = storage.mark_read(patient_id)  # writes first (see inbox.keep_activity)
+        changed = inbox.clear_unread(key)
+    return marked, inbox.push([key]) if changed else []
 
 
 def unread_count(patient_id: str) -> int:

@@ -72,12 +72,15 @@ def require_service_not_opted_out(request: SendRequest) -> None:
         )
 
 
-def correct_sender(message_sid: str, number_from: str) -> None:
+def correct_sender(record: TextMessage, number_from: str) -> None:
     """Record the line that actually texted the patient (a status callback's From).
 
     A service send is recorded with its expected sender until Twilio says which one it used.
+    `record` is the row as the callback just read it: nothing is written when it is right.
     """
-    if message_sid and number_from:
-        TextMessage.objects.filter(sid=message_sid, direction=Direction.OUTBOUND).exclude(
+    if not number_from or record.direction != Direction.OUTBOUND:
+        return
+    if record.practice_number != number_from:
+        TextMessage.objects.filter(sid=record.sid, direction=Direction.OUTBOUND).exclude(
             practice_number=number_from
         ).update(practice_number=number_from)

@@ -13,7 +13,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.db.transaction import atomic
 from django.utils import timezone
 
@@ -42,6 +43,8 @@ SKELETON_TTL = timedelta(hours=24)
 # A send still `pending` after this long lost its worker mid-request (the POST times out at 30 s).
 PENDING_STALE = timedelta(minutes=2)
 LINKS_MIGRATION = "message_links_v1"
+# The one-off migrations this process has seen applied: never undone, so each is asked once.
+APPLIED_MIGRATIONS: set[str] = set()
 MIGRATION_BATCH = 500
 
 
@@ -68,16 +71,20 @@ def statuses_before(new: str) -> list[str]:
 
 
 def advance_status(sid: str, status: str, error_code: int | None) -> bool:
-    """Move a message's status forward and set its first error code, each in one statement."""
-    moment = now()
-    changed = TextMessage.objects.filter(sid=sid, status__in=statuses_before(status)).update(
-        status=status, updated=moment
-    )
-    if error_code is not None:
-        changed += TextMessage.objects.filter(sid=sid, error_code__isnull=True).update(
-            error_code=error_code, updated=moment
+    """Move a message's status forward and set its first error code, in one statement."""
+    progress = Q(status__in=statuses_before(status))
+    if error_code is None:
+        return (
+            TextMessage.objects.filter(progress, sid=sid).update(status=status, updated=now()) > 0
         )
-    return changed > 0
+    return (
+        TextMessage.objects.filter(progress | Q(error_code__isnull=True), sid=sid).update(
+            status=Case(When(progress, then=Value(status)), default=F("status")),
+            error_code=Coalesce(F("error_code"), Value(error_code)),
+            updated=now(),
+        )
+        > 0
+    )
 
 
 def inserted(record: CustomModel) -> bool:
@@ -112,9 +119,23 @@ def apply_status(update: StatusUpdate) -> StatusChange:
     sid = update.message_sid
     if advance_status(sid, update.status, update.error_code):
         return StatusChange(TextMessage.objects.get(sid=sid), True)
+    existing = TextMessage.objects.filter(sid=sid).first()
+    if existing is None:
+        skeleton = new_skeleton(update)
+        if inserted(skeleton):
+            clean_skeletons()
+            return StatusChange(skeleton, False)
+    # The row exists now; the send's record may have stored it after the first update.
+    if advance_status(sid, update.status, update.error_code):
+        return StatusChange(TextMessage.objects.get(sid=sid), True)
+    return StatusChange(existing or TextMessage.objects.get(sid=sid), False)
+
+
+def new_skeleton(update: StatusUpdate) -> TextMessage:
+    """The row a callback leaves when it comes before the send's record."""
     moment = now()
-    skeleton = TextMessage(
-        sid=sid,
+    return TextMessage(
+        sid=update.message_sid,
         direction=Direction.OUTBOUND,
         practice_number=update.number_from,
         patient_number=update.number_to,
@@ -127,11 +148,6 @@ def apply_status(update: StatusUpdate) -> StatusChange:
         created=moment,
         updated=moment,
     )
-    if inserted(skeleton):
-        clean_skeletons()
-        return StatusChange(skeleton, False)
-    changed = advance_status(sid, update.status, update.error_code)  # inserted meanwhile
-    return StatusChange(TextMessage.objects.get(sid=sid), changed)
 
 
 def clean_skeletons() -> int:
@@ -577,7 +593,12 @@ def opted_out_pairs(patient_numbers: list[str]) -> set[tuple[str, str]]:
 
 def links_migrated() -> bool:
     """True once the messages stored before the link table have their links."""
-    return DataMigration.objects.filter(name=LINKS_MIGRATION).exists()
+    if LINKS_MIGRATION in APPLIED_MIGRATIONS:
+        return True
+    if not DataMigration.objects.filter(name=LINKS_MIGRATION).exists():
+        return False
+    APPLIED_MIGRATIONS.add(LINKS_MIGRATION)
+    return True
 
 
 def migrate_links(owners_of: Callable[[list[str]], dict[str, list[str]]]) -> int:
@@ -614,6 +635,7 @@ def migrate_links(owners_of: Callable[[list[str]], dict[str, list[str]]]) -> int
     DataMigration.objects.bulk_create(
         [DataMigration(name=LINKS_MIGRATION, applied=now())], ignore_conflicts=True
     )
+    APPLIED_MIGRATIONS.add(LINKS_MIGRATION)
     return written
 
 
