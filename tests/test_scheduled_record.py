@@ -260,3 +260,108 @@ def test_both_apps_give_the_page_the_practice_zone_and_the_scheduling_window(
         limits = config["shared"]["limits"]
         assert limits["scheduleMinAheadMinutes"] == settings.SCHEDULE_MIN_AHEAD_MINUTES
         assert limits["scheduleMaxAheadDays"] == settings.SCHEDULE_MAX_AHEAD_DAYS
+
+
+def chart_flag_opted_out(patient: Patient, number: str = MARIA) -> None:
+    """Someone marks the number opted out on the chart (outside the plugin)."""
+    from canvas_sdk.v1.data import PatientContactPoint
+
+    PatientContactPoint.objects.filter(patient=patient, value=number).update(opted_out=True)
+
+
+def cancels_at_twilio(twilio: FakeTwilioHttp) -> list[str]:
+    return [
+        call.path
+        for call in twilio.calls
+        if call.method == "POST" and call.form.get("Status") == ["canceled"]
+    ]
+
+
+def test_opening_a_chart_that_marks_the_number_opted_out_cancels_its_scheduled_texts(
+    scheduling: FakeTwilioHttp, maria: Patient
+) -> None:
+    from twilio_sms_mms.models.records import AuditEntry
+
+    when = two_days_ahead()
+    schedule_for(maria, when)
+    chart_flag_opted_out(maria)
+
+    result = call_route("GET", f"/patients/{maria.id}/thread", headers=STAFF, secrets=SECRETS_V1)
+
+    assert result.status == 200, result.body
+    assert cancels_at_twilio(scheduling) == [f"/Messages/{SCHEDULED_SID}.json"]
+    shown = next(m for m in result.json()["messages"] if m["sid"] == SCHEDULED_SID)
+    assert (shown["status"], shown["canceledBy"], shown["sendAt"]) == (
+        "canceled",
+        "chart",
+        utc_text(when),
+    )
+    assert AuditEntry.objects.filter(
+        action="cancel_on_chart_opt_out", target=SCHEDULED_SID
+    ).exists()
+    pushed = [event["message"]["message"] for event in broadcasts(result)]
+    assert [(m["sid"], m["canceledBy"]) for m in pushed if m.get("sid")] == [
+        (SCHEDULED_SID, "chart")
+    ]
+
+
+def test_opening_the_chart_again_asks_twilio_nothing_more(
+    scheduling: FakeTwilioHttp, maria: Patient
+) -> None:
+    schedule_for(maria, two_days_ahead())
+    chart_flag_opted_out(maria)
+    call_route("GET", f"/patients/{maria.id}/thread", headers=STAFF, secrets=SECRETS_V1)
+    before = len(scheduling.calls)
+
+    again = call_route("GET", f"/patients/{maria.id}/thread", headers=STAFF, secrets=SECRETS_V1)
+
+    assert again.status == 200
+    assert len(scheduling.calls) == before
+
+
+def test_a_chart_without_an_opted_out_number_leaves_scheduled_texts_alone(
+    scheduling: FakeTwilioHttp, maria: Patient
+) -> None:
+    schedule_for(maria, two_days_ahead())
+
+    shown = thread_message(maria)
+
+    assert cancels_at_twilio(scheduling) == []
+    assert (shown["status"], shown["canceledBy"]) == ("scheduled", None)
+
+
+def test_a_send_refused_by_the_chart_flag_cancels_what_is_scheduled_to_the_number(
+    scheduling: FakeTwilioHttp, maria: Patient
+) -> None:
+    schedule_for(maria, two_days_ahead())
+    chart_flag_opted_out(maria)
+
+    refused = schedule(two_days_ahead().isoformat(), messagingServiceSid=SERVICE)
+
+    assert (refused.status, refused.json()["error"]["reason"]) == (409, "opted_out")
+    assert cancels_at_twilio(scheduling) == [f"/Messages/{SCHEDULED_SID}.json"]
+    record = TextMessage.objects.get(sid=SCHEDULED_SID)
+    assert (record.status, record.canceled_by) == ("canceled", "chart")
+
+
+def test_a_send_refused_for_a_stop_to_another_line_cancels_nothing_else(
+    scheduling: FakeTwilioHttp, maria: Patient
+) -> None:
+    from twilio_sms_mms.models.records import OptOut
+
+    schedule_for(maria, two_days_ahead())
+    OptOut.objects.create(
+        practice_number=MAIN,
+        patient_number=MARIA,
+        source="keyword",
+        updated=datetime.now(UTC),
+        event_at=datetime.now(UTC),
+    )
+    payload = {"clientRequestId": "refused-by-stop", "numberFrom": MAIN, "numberTo": MARIA}
+    payload |= {"numberFromSid": tj.sid("PN", 1), "text": "Hello", "patientId": str(maria.id)}
+
+    refused = call_route("POST", "/sms_send", body=payload, headers=STAFF, secrets=SECRETS_V1)
+
+    assert (refused.status, refused.json()["error"]["reason"]) == (409, "opted_out"), refused.body
+    assert cancels_at_twilio(scheduling) == []
+    assert TextMessage.objects.get(sid=SCHEDULED_SID).status == "scheduled"

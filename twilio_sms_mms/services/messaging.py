@@ -436,24 +436,32 @@ def patient_thread(
     mark_read: bool = True,
     twilio: TwilioFactory | None = None,
     earlier_than: cursors.Position | None = None,
+    cancel_opted_out: Callable[[list[str]], list[Effect]] | None = None,
 ) -> tuple[dict, list[Effect]]:
     """The patient's numbers, the newest page of the linked conversation and quick replies;
     reading clears the badge. With `earlier_than` (a cursor), only the page before it:
     `{messages, earlierCursor}`, no read marks.
+
+    `cancel_opted_out` (services/stop_cancels.py) is handed the numbers this chart marks opted
+    out before the first page is read, so texts still scheduled to them are shown canceled.
     """
     summary = patients.patient_summary(patient_id)
     if summary is None:
         raise ApiError(HTTPStatus.NOT_FOUND, "No patient with this id", field="patientId")
     ensure_links()
-    page, effects = thread_page(patient_id, earlier_than, twilio)
-    messages = page.messages
-    earlier = cursors.encode(page.earlier)
     if earlier_than is not None:
+        page, effects = thread_page(patient_id, earlier_than, twilio)
         return {
-            "messages": [presenters.thread_message(record) for record in messages],
-            "earlierCursor": earlier,
+            "messages": [presenters.thread_message(record) for record in page.messages],
+            "earlierCursor": cursors.encode(page.earlier),
         }, effects
     phones = patients.chart_phones(patient_id)
+    flagged = [phone.number for phone in phones if phone.opted_out]
+    canceled = cancel_opted_out(flagged) if cancel_opted_out and flagged else []
+    page, effects = thread_page(patient_id, earlier_than, twilio)
+    effects = canceled + effects
+    messages = page.messages
+    earlier = cursors.encode(page.earlier)
     numbers = [phone.number for phone in phones]
     opted_out = storage.opted_out_pairs(numbers)
     owners = patients.patients_by_number(numbers)

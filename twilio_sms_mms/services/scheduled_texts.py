@@ -27,6 +27,7 @@ class CancelReason(StrEnum):
 
     STAFF = "staff"  # a clinician pressed Cancel (POST /message_cancel)
     STOP = "stop"  # the patient replied STOP (services/stop_cancels.py)
+    CHART = "chart"  # the chart marks the number opted out (services/stop_cancels.py)
 
 
 def record_canceled(update: StatusUpdate, reason: CancelReason) -> list[Effect]:

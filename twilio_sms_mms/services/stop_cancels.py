@@ -4,6 +4,10 @@ The texts scheduled to the patient number from the number that received the STOP
 Messaging Services are in the cache, from every number of its service) are canceled at Twilio:
 1 request each, made inside the inbound webhook because a scheduled text must not leave after
 the patient said STOP (usually none or one; each is a short POST well inside Twilio's 15 s).
+
+The chart's opt-out flag cancels too, when the plugin next sees it (the chart's thread is opened,
+or a send to the number is refused for it): every text still scheduled to that number, from any
+practice number, since a chart opt-out refuses the number whoever texts it.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from logger import log
 from twilio_sms_mms.constants.keywords import KeywordFamily
 from twilio_sms_mms.constants.statuses import Direction, MessageStatus
 from twilio_sms_mms.models.records import TextMessage
-from twilio_sms_mms.services import storage
+from twilio_sms_mms.services import patients, storage
 from twilio_sms_mms.services.errors import ApiError
 from twilio_sms_mms.services.readiness_report import cache_key
 from twilio_sms_mms.services.scheduled_texts import CancelReason, record_canceled
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
     from twilio_sms_mms.services.webhooks import InboundMessage
 
 AUDIT_ACTION = "cancel_on_stop"
+AUDIT_ACTIONS = {CancelReason.STOP: AUDIT_ACTION, CancelReason.CHART: "cancel_on_chart_opt_out"}
 
 
 def stopped_numbers(account_sid: str, practice_number: str) -> list[str]:
@@ -57,17 +62,50 @@ def cancel_on_stop(
     if not scheduled.exists():  # the usual case: no lookup of the services at all
         return []
     numbers = stopped_numbers(account_sid, inbound.number_to)
-    pending = list(scheduled.filter(practice_number__in=numbers))
+    return cancel_each(
+        list(scheduled.filter(practice_number__in=numbers)), twilio, CancelReason.STOP
+    )
+
+
+def cancel_on_chart_opt_out(
+    opted_out_numbers: list[str], twilio: Callable[[], TwilioService]
+) -> list[Effect]:
+    """Cancel the texts still scheduled to numbers a chart marks opted out (`canceledBy: "chart"`).
+
+    1 query (none when no number is opted out), then 1 Twilio request per scheduled text.
+    """
+    if not opted_out_numbers:
+        return []
+    pending = TextMessage.objects.filter(
+        direction=Direction.OUTBOUND,
+        status=MessageStatus.SCHEDULED,
+        patient_number__in=opted_out_numbers,
+    )
+    return cancel_each(list(pending), twilio, CancelReason.CHART)
+
+
+def cancel_if_chart_opted_out(number: str, twilio: Callable[[], TwilioService]) -> list[Effect]:
+    """A send to `number` was refused as opted out: if a chart's flag says so (rather than a STOP
+    to one practice number), cancel what is still scheduled to it (1 query, then as above)."""
+    if not any(owner.opted_out for owner in patients.owners_of_number(number)):
+        return []
+    return cancel_on_chart_opt_out([number], twilio)
+
+
+def cancel_each(
+    pending: list[TextMessage], twilio: Callable[[], TwilioService], reason: CancelReason
+) -> list[Effect]:
+    """Cancel each text at Twilio, audit it and record why; one Twilio refusal skips only it."""
     effects: list[Effect] = []
     for record in pending:
         try:
             twilio().cancel_message(record.sid)
         except ApiError as error:  # e.g. 30409: it left a moment ago; nothing else to do
-            log.warning(f"cancel on STOP failed sid={record.sid} status={error.status}")
+            log.warning(f"cancel on opt-out failed sid={record.sid} status={error.status}")
             continue
-        storage.audit("", AUDIT_ACTION, record.sid)
+        storage.audit("", AUDIT_ACTIONS[reason], record.sid)
         update = StatusUpdate(
             record.sid, MessageStatus.CANCELED, None, record.practice_number, record.patient_number
         )
-        effects += record_canceled(update, CancelReason.STOP)
+        effects += record_canceled(update, reason)
     return effects

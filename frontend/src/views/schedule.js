@@ -44,13 +44,19 @@ const noteHandlers = perActions((actions) =>
   delegate({ "cancel-scheduled": (button) => actions.cancelScheduled(button.dataset.sid) }),
 );
 
+/** Why the plugin canceled a scheduled text (`canceledBy`; a clinician's cancel needs no reason). */
+const CANCELED_BECAUSE = {
+  stop: " because the patient replied STOP",
+  chart: " because the chart marks the number opted out",
+};
+
 /** A scheduled text's time and Cancel (thread bubble, Log detail), or why it was canceled. */
 export function ScheduleNote({ message, state, actions }) {
   const { status, sendAt, canceledBy, sid } = message;
   const when = sendAt && readable(Date.parse(sendAt), state.config.zone);
   const cancel = state.cancels?.[sid] || {};
   if (status === "canceled") {
-    const why = canceledBy === "stop" ? " because the patient replied STOP" : "";
+    const why = CANCELED_BECAUSE[canceledBy] || "";
     return html`<p class="bubble-error" data-testid="schedule-canceled" data-by=${canceledBy || ""}>Canceled${why}: not sent${when ? ` (it was scheduled for ${when})` : ""}.</p>`;
   }
   return (
