@@ -15,7 +15,8 @@ and 50 inbound texts, 20 concurrent) on PostgreSQL and on SQLite, each on a fres
 exits 1 if anything was lost, duplicated or regressed. Then each feature's own benchmark runs on
 its own stack, in turn: production sending (devtools/bench_production.py), attachments
 (devtools/bench_attach.py), the practice inbox at scale (devtools/bench_inbox.py); and the
-frontend bundles' sizes (frontend/size).
+database work per request (devtools/bench_queries.py); and the frontend bundles' sizes
+(frontend/size).
 
     .venv/bin/python -m devtools.bench [--delay-ms 60] [--runs 20] [--messages 10000]
     .venv/bin/python -m devtools.bench --burst-only      # just the burst, printed
@@ -50,6 +51,7 @@ from devtools.bench_client import (
 )
 from devtools.bench_inbox import inbox_report
 from devtools.bench_production import run_production_bench
+from devtools.bench_queries import database_costs
 from devtools.bench_sdk import SdkCosts, measure_sdk_costs
 from devtools.bench_stats import (
     ActionResult,
@@ -551,6 +553,7 @@ def feature_sections(delay_ms: int) -> list[str]:
         "",
         *inbox_report(),
         "",
+        *database_costs(databases=("sqlite", "postgres")),
         *bundle_section(),
     ]
 
