@@ -211,9 +211,7 @@ class SmsManip(SimpleAPI):
                 mark_read=self.request.query_params.get("markRead") not in ("0", "false"),
                 twilio=lambda: self.twilio,
                 earlier_than=cursors.read(self.request.query_params.get("cursor") or ""),
-                cancel_opted_out=lambda numbers: stop_cancels.cancel_on_chart_opt_out(
-                    numbers, lambda: self.twilio
-                ),
+                cancel_opted_out=self.cancel_on_chart_opt_out,
             )
         )
 
@@ -355,17 +353,18 @@ class SmsManip(SimpleAPI):
             confirmed_without_consent=data.get("confirmNoConsent") is True,
             client_request_id=validation.require_client_request_id(data.get("clientRequestId")),
         )
-        try:
-            answer = messaging.send_to_patient(self.twilio, request, context)
-        except ApiError as error:
-            if error.reason == "opted_out":  # the plugin sees a chart's flag: cancel (no event)
-                stop_cancels.cancel_if_chart_opted_out(request.number_to, lambda: self.twilio)
-            raise
+        answer = messaging.send_to_patient(
+            self.twilio, request, context, cancel_opted_out=self.cancel_on_chart_opt_out
+        )
         sent = answer.body["message"]
         if uploaded:
             attachments.mark_sent(data.get("attachmentIds"), sent["sid"] or "")
         log.info(f"message sent sid={sent['sid']} status={sent['status']} -> {answer.status}")
         return answer
+
+    def cancel_on_chart_opt_out(self, numbers: list[str]) -> list[Effect]:
+        """Cancel the texts still scheduled to numbers a chart marks opted out."""
+        return stop_cancels.cancel_on_chart_opt_out(numbers, lambda: self.twilio)
 
     def upload_attachments(self) -> dict:
         """Body of POST /attachments."""

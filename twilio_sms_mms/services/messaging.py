@@ -70,13 +70,18 @@ class SendContext:
 
 
 def send_to_patient(
-    twilio: TwilioService, request: SendRequest, context: SendContext
+    twilio: TwilioService,
+    request: SendRequest,
+    context: SendContext,
+    cancel_opted_out: Callable[[list[str]], list[Effect]] | None = None,
 ) -> SendAnswer:
     """Send once per idempotency key, after the consent and opt-out checks.
 
     201: Twilio accepted it. 202: it may have left (the answer was lost); it is kept as
     `unknown` and resolved later. A repeated key replays the first answer without calling
-    Twilio again.
+    Twilio again. A chart marking the number opted out refuses the send, and
+    `cancel_opted_out` (services/stop_cancels.py) cancels what is still scheduled to it first
+    (recorded; the refusal carries no live event, the next thread read shows it).
     """
     digest = idempotency.fingerprint(request)
     earlier = storage.send_attempt(context.staff_id, context.client_request_id)
@@ -87,6 +92,8 @@ def send_to_patient(
     staff_name = patients.staff_name(context.staff_id)
     if earlier is not None:  # its request died mid-send: what happened at Twilio is unknown
         return record_unknown(earlier, request, context, staff_name, patient_ids)
+    if cancel_opted_out and any(owner.opted_out for owner in owners):
+        cancel_opted_out([request.number_to])
     require_may_text(request, context, owners)
     service_send.require_service_not_opted_out(request)
     attempt = storage.start_send_attempt(
@@ -458,7 +465,7 @@ def patient_thread(
     phones = patients.chart_phones(patient_id)
     flagged = [phone.number for phone in phones if phone.opted_out]
     canceled = cancel_opted_out(flagged) if cancel_opted_out and flagged else []
-    page, effects = thread_page(patient_id, earlier_than, twilio)
+    page, effects = thread_page(patient_id, None, twilio)
     effects = canceled + effects
     messages = page.messages
     earlier = cursors.encode(page.earlier)

@@ -18,9 +18,8 @@ from canvas_sdk.caching.plugins import get_cache
 from logger import log
 
 from twilio_sms_mms.constants.keywords import KeywordFamily
-from twilio_sms_mms.constants.statuses import Direction, MessageStatus
-from twilio_sms_mms.models.records import TextMessage
-from twilio_sms_mms.services import patients, storage
+from twilio_sms_mms.constants.statuses import MessageStatus
+from twilio_sms_mms.services import storage
 from twilio_sms_mms.services.errors import ApiError
 from twilio_sms_mms.services.readiness_report import cache_key
 from twilio_sms_mms.services.scheduled_texts import CancelReason, record_canceled
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
 
     from canvas_sdk.effects import Effect
 
+    from twilio_sms_mms.models.records import TextMessage
     from twilio_sms_mms.services.twilio_service import TwilioService
     from twilio_sms_mms.services.webhooks import InboundMessage
 
@@ -54,11 +54,7 @@ def cancel_on_stop(
     because of it (`canceledBy: "stop"`)."""
     if inbound.keyword != KeywordFamily.OPT_OUT:
         return []
-    scheduled = TextMessage.objects.filter(
-        direction=Direction.OUTBOUND,
-        status=MessageStatus.SCHEDULED,
-        patient_number=inbound.number_from,
-    )
+    scheduled = storage.scheduled_to([inbound.number_from])
     if not scheduled.exists():  # the usual case: no lookup of the services at all
         return []
     numbers = stopped_numbers(account_sid, inbound.number_to)
@@ -76,20 +72,8 @@ def cancel_on_chart_opt_out(
     """
     if not opted_out_numbers:
         return []
-    pending = TextMessage.objects.filter(
-        direction=Direction.OUTBOUND,
-        status=MessageStatus.SCHEDULED,
-        patient_number__in=opted_out_numbers,
-    )
-    return cancel_each(list(pending), twilio, CancelReason.CHART)
-
-
-def cancel_if_chart_opted_out(number: str, twilio: Callable[[], TwilioService]) -> list[Effect]:
-    """A send to `number` was refused as opted out: if a chart's flag says so (rather than a STOP
-    to one practice number), cancel what is still scheduled to it (1 query, then as above)."""
-    if not any(owner.opted_out for owner in patients.owners_of_number(number)):
-        return []
-    return cancel_on_chart_opt_out([number], twilio)
+    pending = list(storage.scheduled_to(opted_out_numbers))
+    return cancel_each(pending, twilio, CancelReason.CHART)
 
 
 def cancel_each(

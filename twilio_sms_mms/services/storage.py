@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from canvas_sdk.v1.data.base import CustomModel
+    from django.db.models import QuerySet
 
     from twilio_sms_mms.services.webhooks import InboundMessage, StatusUpdate
 
@@ -355,6 +356,36 @@ def mark_deleted(sid: str) -> TextMessage | None:
         body="", media_urls=[], media_types=[], deleted=True, updated=now()
     )
     return TextMessage.objects.filter(sid=sid).first()
+
+
+# Scheduled texts ------------------------------------------------------------------------------
+
+
+def scheduled_to(patient_numbers: list[str]) -> QuerySet[TextMessage]:
+    """Outbound texts still scheduled to these numbers (lazy: narrow it or ask `.exists()`)."""
+    return TextMessage.objects.filter(
+        direction=Direction.OUTBOUND,
+        status=MessageStatus.SCHEDULED,
+        patient_number__in=patient_numbers,
+    )
+
+
+def mark_canceled(sid: str, reason: str) -> TextMessage | None:
+    """Store `canceled` and who canceled in one conditional UPDATE; the row, or None when it was
+    unknown, already past `canceled`, or canceled with a reason before (the first one stays)."""
+    movable = [*statuses_before(MessageStatus.CANCELED), MessageStatus.CANCELED]
+    changed = TextMessage.objects.filter(
+        sid=sid, status__in=movable, canceled_by__isnull=True
+    ).update(status=MessageStatus.CANCELED, canceled_by=reason, updated=now())
+    return TextMessage.objects.get(sid=sid) if changed else None
+
+
+def send_times(sids: list[str]) -> dict[str, datetime]:
+    """The stored send time of each scheduled text among these sids (1 query, none for [])."""
+    if not sids:
+        return {}
+    rows = TextMessage.objects.filter(sid__in=sids, send_at__isnull=False)
+    return dict(rows.values_list("sid", "send_at"))
 
 
 # Send attempts (exactly once) ----------------------------------------------------------------
